@@ -1,0 +1,56 @@
+# Newsroom: `make run` to try it, `make test` to check it. PYTHON=... picks the interpreter.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Local development: debug on, a development secret key (settings.py refuses to start without
+# one when debug is off).
+export DJANGO_DEBUG ?= 1
+
+# The first interpreter of at least 3.12 found on PATH or in pyenv (Django 6.1 needs 3.12).
+PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	if command -v $$c >/dev/null 2>&1 && \
+	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	   command -v $$c; break; fi; done)
+
+.PHONY: install run test lint migrate demo messages clean benchmark
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, live desk: /desk/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+messages: install
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+benchmark: install
+	$(PY) scripts/benchmark.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

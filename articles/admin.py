@@ -1,0 +1,271 @@
+"""The editors' interface: the workflow of stories, their bylines, live updates and corrections."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from markdownx.admin import MarkdownxModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from articles import publishing
+from articles.forms import VersionCheckedForm
+from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
+from articles.views import story_preview_context
+
+admin.site.site_header = _("Newsroom")
+admin.site.site_title = _("Newsroom")
+admin.site.index_title = _("Editorial desk")
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "user"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "bio"]
+    autocomplete_fields = ["user"]
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    autocomplete_fields = ["author"]
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    fk_name = "story"
+    extra = 0
+    fields = ["note", "corrected_at", "by"]
+    readonly_fields = ["by"]
+
+
+class LiveUpdateAdminForm(VersionCheckedForm):
+    class Meta:
+        model = LiveUpdate
+        fields = "__all__"
+
+
+class LiveUpdateInline(admin.StackedInline):
+    model = LiveUpdate
+    form = LiveUpdateAdminForm
+    extra = 0
+    fields = [
+        "title", "body", "published_at", "author", "is_key_event", "is_pinned", "status",
+        "expected_version",
+    ]
+    show_change_link = True
+    ordering = ["-published_at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+
+class StoryAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Story
+        fields = "__all__"
+
+    user = None  # set per request by StoryAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.user
+        if user is None:
+            return cleaned
+        status = cleaned.get("status")
+        was = self.initial.get("status") if self.instance.pk else Story.Status.DRAFT
+        out_states = {Story.Status.PUBLISHED, Story.Status.WITHDRAWN}
+        if (status in out_states or was in out_states) and status != was:
+            if not publishing.can_publish(user):
+                self.add_error("status", _("Only an editor can publish or withdraw a story."))
+        if status == Story.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
+            self.instance.published_at = cleaned["published_at"]
+        live_fields = ("is_live", "live_started_at", "live_ended_at")
+        if any(f in self.changed_data for f in live_fields) and not publishing.can_run_live(user):
+            self.add_error("is_live", _("You may not start or end live coverage."))
+        return cleaned
+
+
+@admin.register(Story)
+class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+    form = StoryAdminForm
+    list_display = [
+        "headline", "section", "status_label", "published_at", "is_live", "byline", "preview_link",
+    ]
+    list_filter = ["status", "is_live", "section", "language", ("published_at", admin.DateFieldListFilter)]
+    search_fields = ["headline", "standfirst", "body", "slug"]
+    prepopulated_fields = {"slug": ["headline"]}
+    date_hierarchy = "published_at"
+    list_select_related = ["section"]
+    readonly_fields = ["preview_link", "created_by", "updated_at"]
+    inlines = [BylineInline, CorrectionInline, LiveUpdateInline]
+    actions = ["submit_for_review", "publish_stories", "withdraw_stories"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "standfirst", "section", "expected_version"]}),
+        (_("Text"), {"fields": ["body", "summary"]}),
+        (
+            _("Publication"),
+            {"fields": ["status", "published_at", "preview_link", "language", "time_zone",
+                        "withdrawal_note", "created_by", "updated_at"]},
+        ),
+        (_("Live coverage"), {"fields": ["is_live", "live_started_at", "live_ended_at"],
+                              "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        if not publishing.can_publish(request.user) and "status" in form.base_fields:
+            form.base_fields["status"].choices = [
+                choice for choice in form.base_fields["status"].choices
+                if choice[0] in (Story.Status.DRAFT, Story.Status.IN_REVIEW)
+                or (obj is not None and choice[0] == obj.status)
+            ]
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or publishing.can_publish(request.user):
+            return True
+        # Reporters edit their own drafts only.
+        return obj.created_by_id == request.user.pk and obj.status == Story.Status.DRAFT
+
+    def has_publish_permission(self, request):
+        return publishing.can_publish(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, LiveUpdate):
+                publishing.delete_update(update=obj, by=request.user)
+            else:
+                obj.delete()
+        for obj in instances:
+            if isinstance(obj, Correction) and obj.by_id is None:
+                obj.by = request.user
+            if isinstance(obj, LiveUpdate) and obj.pk is None:
+                obj.created_by = request.user
+            obj.save()
+        formset.save_m2m()
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        if obj.is_scheduled:
+            return _("Scheduled")
+        return obj.get_status_display()
+
+    @admin.display(description=_("byline"))
+    def byline(self, obj):
+        return ", ".join(b.author.name for b in obj.bylines.all())
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        if obj.is_visible:
+            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("View on site"))
+        url = reverse("admin:articles_story_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview"))
+
+    @admin.action(description=_("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        done = sum(publishing.submit_for_review(story=s, by=request.user) for s in queryset)
+        self.message_user(request, _("%(n)d stories submitted for review.") % {"n": done})
+
+    @admin.action(description=_("Publish"), permissions=["publish"])
+    def publish_stories(self, request, queryset):
+        for story in queryset:
+            publishing.publish(story=story, by=request.user)
+        self.message_user(request, _("%(n)d stories published.") % {"n": len(queryset)})
+
+    @admin.action(description=_("Withdraw"), permissions=["publish"])
+    def withdraw_stories(self, request, queryset):
+        for story in queryset:
+            publishing.withdraw(story=story, by=request.user)
+        self.message_user(
+            request, _("%(n)d stories withdrawn.") % {"n": len(queryset)}, messages.WARNING
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:pk>/preview/", preview, name="articles_story_preview"),
+        ] + super().get_urls()
+
+    def preview_view(self, request, pk):
+        story = get_object_or_404(Story.objects.for_listing(), pk=pk)
+        if not self.has_view_or_change_permission(request, story):
+            raise PermissionDenied
+        response = TemplateResponse(
+            request, "articles/story_detail.html", story_preview_context(story)
+        )
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@admin.register(LiveUpdate)
+class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+    form = LiveUpdateAdminForm
+    list_display = ["__str__", "story", "published_at", "is_key_event", "is_pinned", "status",
+                    "deleted_at"]
+    list_filter = ["is_key_event", "is_pinned", "status", ("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "body", "story__headline"]
+    list_select_related = ["story"]
+    autocomplete_fields = ["story"]
+    actions = ["restore"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        publishing.delete_update(update=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for update in queryset:
+            publishing.delete_update(update=update, by=request.user)
+
+    @admin.action(description=_("Restore deleted updates"), permissions=["delete"])
+    def restore(self, request, queryset):
+        for update in queryset:
+            publishing.restore_update(update=update, by=request.user)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["note", "story", "update", "corrected_at", "by"]
+    list_select_related = ["story", "update", "by"]
+    search_fields = ["note"]
+    raw_id_fields = ["story", "update"]
+    readonly_fields = ["by"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.by_id is None:
+            obj.by = request.user
+        super().save_model(request, obj, form, change)

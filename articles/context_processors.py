@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def newsroom(request):
+    return {"NEWSROOM_NAME": settings.NEWSROOM_NAME}

@@ -1,0 +1,157 @@
+"""The live desk: post, edit, pin, flag and delete updates on live stories, and nothing else."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles import publishing
+from articles.forms import STALE_MESSAGE, LiveUpdateEditForm, LiveUpdateForm
+from articles.models import LiveUpdate, StaleEditError, Story
+
+DESK_PERMISSION = "articles.add_liveupdate"
+RECENT_UPDATES = 30
+
+
+def desk_access(view):
+    """Live desk and editors only: others are sent to log in, or refused."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_staff and request.user.has_perm(DESK_PERMISSION)):
+            raise PermissionDenied
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    return wrapped
+
+
+def _require(request, perm):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+@desk_access
+def index(request):
+    stories = Story.objects.filter(is_live=True).annotate(
+        update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
+    ).select_related("section").order_by("-live_started_at")
+    startable = (
+        Story.objects.published().filter(is_live=False).order_by("-published_at")[:10]
+        if publishing.can_run_live(request.user)
+        else []
+    )
+    return render(request, "articles/desk/index.html", {"stories": stories,
+                                                         "startable": startable})
+
+
+@desk_access
+@require_http_methods(["GET", "POST"])
+def story_desk(request, pk):
+    story = get_object_or_404(Story, pk=pk)
+    form = LiveUpdateForm(initial={"published_at": None})
+    if request.method == "POST":
+        if not story.is_live:
+            messages.error(request, _("Coverage of this story is not live: start it first."))
+            return redirect("articles:desk_story", pk=story.pk)
+        form = LiveUpdateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            publishing.post_update(
+                story=story,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                published_at=data.get("published_at"),
+                is_key_event=data["is_key_event"],
+                is_pinned=data["is_pinned"],
+            )
+            messages.success(request, _("Update posted."))
+            return redirect("articles:desk_story", pk=story.pk)
+    updates = (
+        LiveUpdate.objects.filter(story=story)
+        .select_related("author")
+        .newest_first()[:RECENT_UPDATES]
+    )
+    return render(
+        request,
+        "articles/desk/story.html",
+        {"story": story, "form": form, "updates": updates, "now": timezone.now()},
+    )
+
+
+@desk_access
+@require_http_methods(["GET", "POST"])
+def edit_update(request, pk):
+    _require(request, "articles.change_liveupdate")
+    update = get_object_or_404(LiveUpdate.objects.select_related("story"), pk=pk)
+    form = LiveUpdateEditForm(request.POST or None, instance=update)
+    if request.method == "POST" and form.is_valid():
+        note = form.cleaned_data["correction_note"] if form.cleaned_data["is_correction"] else ""
+        try:
+            publishing.edit_update(update=form.instance, by=request.user, correction_note=note)
+        except StaleEditError:
+            form.add_error(None, STALE_MESSAGE)
+        else:
+            messages.success(request, _("Update saved."))
+            return redirect("articles:desk_story", pk=update.story_id)
+    return render(request, "articles/desk/edit.html", {"form": form, "update": update,
+                                                        "story": update.story})
+
+
+ACTIONS = {
+    "pin": ("articles.change_liveupdate", lambda u, by: publishing.set_pinned(
+        update=u, by=by, pinned=True)),
+    "unpin": ("articles.change_liveupdate", lambda u, by: publishing.set_pinned(
+        update=u, by=by, pinned=False)),
+    "key": ("articles.change_liveupdate", lambda u, by: publishing.set_key_event(
+        update=u, by=by, key_event=True)),
+    "unkey": ("articles.change_liveupdate", lambda u, by: publishing.set_key_event(
+        update=u, by=by, key_event=False)),
+    "delete": ("articles.delete_liveupdate", lambda u, by: publishing.delete_update(
+        update=u, by=by)),
+    "restore": ("articles.delete_liveupdate", lambda u, by: publishing.restore_update(
+        update=u, by=by)),
+}
+
+
+@desk_access
+@require_POST
+def update_action(request, pk):
+    update = get_object_or_404(LiveUpdate, pk=pk)
+    action = request.POST.get("action")
+    if action not in ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("articles:desk_story", pk=update.story_id)
+    perm, run = ACTIONS[action]
+    _require(request, perm)
+    run(update, request.user)
+    if action == "delete":
+        messages.success(request, _("Update deleted. You can restore it from the list below."))
+    else:
+        messages.success(request, _("Update saved."))
+    return redirect("articles:desk_story", pk=update.story_id)
+
+
+@desk_access
+@require_POST
+def coverage(request, pk):
+    story = get_object_or_404(Story, pk=pk)
+    if not publishing.can_run_live(request.user):
+        raise PermissionDenied
+    if request.POST.get("action") == "start":
+        publishing.start_live(story=story, by=request.user)
+        messages.success(request, _("Live coverage started."))
+        return redirect("articles:desk_story", pk=story.pk)
+    publishing.end_live(story=story, by=request.user)
+    messages.success(request, _("Live coverage ended."))
+    return redirect("articles:desk")

@@ -1,0 +1,132 @@
+"""What a reader's page shows of a live story, and what an open page learns when it polls.
+
+Pages of updates are counted from the start of the coverage, so `?page=N` always holds the same
+updates however many come after them; the story's own address shows the latest ones.
+"""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, OuterRef, Q, Subquery, prefetch_related_objects
+from django.http import Http404
+
+from articles.models import LiveUpdate
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A save's change time is taken just before its transaction commits, so a poll can see a later
+# change before an earlier one lands. The cursor never moves past "now minus this lag", so such
+# a change is still picked up by the next poll; the client applies repeats idempotently.
+COMMIT_LAG_SECONDS = 2
+
+
+def per_page():
+    return settings.NEWSROOM_UPDATES_PER_PAGE
+
+
+def cursor_to_datetime(cursor):
+    """Cursors are microseconds since the epoch, as text; "0" means from the start."""
+    try:
+        micros = int(cursor)
+    except (TypeError, ValueError):
+        raise ValueError("cursor must be an integer") from None
+    if micros < 0 or micros > 10**17:
+        raise ValueError("cursor out of range")
+    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC) if micros else EPOCH
+
+
+def datetime_to_cursor(value):
+    delta = value - EPOCH
+    return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def with_corrections(updates, story=None):
+    """Attach what an update's partial prints: its corrections and its (already loaded) story."""
+    prefetch_related_objects(updates, "corrections")
+    if story is not None:
+        for update in updates:
+            update.story = story
+    return updates
+
+
+def page_number_of(position):
+    """The page (counted from the oldest) holding the update at 1-based `position`."""
+    return max(1, math.ceil(position / per_page()))
+
+
+class LiveStream:
+    """The updates a story page shows: the latest, or one stable older page."""
+
+    def __init__(self, story, page=None):
+        self.story = story
+        published = LiveUpdate.objects.published().filter(story=story)
+        self.total = published.count()
+        self.page_count = max(1, math.ceil(self.total / per_page()))
+        base = published.select_related("author")
+        if page is None:
+            self.page = None
+            self.updates = list(base.newest_first()[: per_page()])
+            oldest_shown = self.total - len(self.updates)
+            self.older_page = page_number_of(oldest_shown) if oldest_shown > 0 else None
+            self.newer_page = None
+        else:
+            if page < 1 or page > self.page_count:
+                raise Http404("No such page of updates.")
+            self.page = page
+            start = (page - 1) * per_page()
+            chunk = list(base.oldest_first()[start : start + per_page()])
+            self.updates = chunk[::-1]
+            self.older_page = page - 1 if page > 1 else None
+            self.newer_page = page + 1 if page < self.page_count else None
+        self.pinned = base.filter(is_pinned=True).first()
+        # Each key event carries its position, so its link lands on the page that holds it.
+        earlier = LiveUpdate.objects.published().filter(
+            story=story,
+        ).filter(
+            Q(published_at__lt=OuterRef("published_at"))
+            | Q(published_at=OuterRef("published_at"), id__lte=OuterRef("id"))
+        )
+        self.key_events = list(
+            published.filter(is_key_event=True)
+            .oldest_first()
+            .annotate(
+                position=Subquery(
+                    earlier.order_by().values("story").annotate(n=Count("id")).values("n")[:1]
+                )
+            )
+        )
+        for event in self.key_events:
+            event.page_number = page_number_of(event.position)
+        on_page = {update.pk for update in self.updates}
+        for event in self.key_events:
+            event.is_on_this_page = event.pk in on_page
+        with_corrections(self.updates + ([self.pinned] if self.pinned else []), story)
+
+    @property
+    def is_latest(self):
+        return self.page is None
+
+
+def last_change(story):
+    """The newest change time of a story's updates that has come: the page's freshness marker."""
+    return (
+        LiveUpdate.objects.filter(story=story)
+        .changed_since(EPOCH)
+        .aggregate(latest=Max("changed_at"))["latest"]
+    )
+
+
+def changes_since(story, since):
+    """Updates changed after `since` (created, edited, deleted), oldest change first."""
+    return list(
+        LiveUpdate.objects.filter(story=story)
+        .changed_since(since)
+        .select_related("author")
+        .order_by("changed_at", "id")
+    )
+
+
+def next_cursor(changes, since, now):
+    latest = max((update.changed_at for update in changes), default=since)
+    ceiling = now - timedelta(seconds=COMMIT_LAG_SECONDS)
+    return max(since, min(latest, ceiling))

@@ -1,0 +1,272 @@
+"""Load the demo newsroom: sections, authors, one user per role and the OpenAI story of
+17–20 November 2023 as live coverage. Running it again updates the same rows."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
+
+PARIS = ZoneInfo("Europe/Paris")
+NEW_YORK = ZoneInfo("America/New_York")
+SAN_FRANCISCO = ZoneInfo("America/Los_Angeles")
+
+
+def utc(*parts):
+    return datetime(*parts, tzinfo=UTC)
+
+
+def clock(moment, zone):
+    """'6 h 42' in the zone's wall-clock time: conversions are computed, never typed by hand."""
+    local = moment.astimezone(zone)
+    return f"{local.hour} h {local:%M} {local.tzname()}"
+
+
+USERS = [
+    # username, password, group, author name
+    ("editor", "editor-demo-pass", "Editor", "Claire Dubreuil"),
+    ("reporter", "reporter-demo-pass", "Reporter", "Julien Marchetti"),
+    ("livedesk", "livedesk-demo-pass", "Live desk", "Inès Haddad"),
+]
+
+SECTIONS = [
+    ("Tech", "tech", "Intelligence artificielle, plateformes, logiciels."),
+    ("Économie", "economie", "Entreprises, marchés, travail."),
+    ("Monde", "monde", "L’actualité internationale."),
+]
+
+ANNOUNCED = utc(2023, 11, 17, 20, 28)
+WSJ_REPORT = utc(2023, 11, 20, 5, 42)
+NADELLA = utc(2023, 11, 20, 7, 53)
+
+SUMMARY = """\
+- Le conseil d’administration d’OpenAI a démis **Sam Altman** de ses fonctions de directeur
+  général le vendredi 17 novembre 2023, en lui reprochant un manque de franchise.
+- **Greg Brockman**, président du conseil, a été écarté du conseil puis a démissionné.
+- Après un week-end de négociations, **Emmett Shear** est nommé directeur général par intérim.
+- Microsoft annonce lundi que Sam Altman et Greg Brockman rejoignent le groupe.
+"""
+
+BODY = """\
+Le conseil d’administration d’OpenAI a mis fin, le vendredi 17 novembre 2023, aux fonctions de
+Sam Altman, le visage de ChatGPT. Greg Brockman, cofondateur et président du conseil, a perdu son
+siège le même jour avant de quitter l’entreprise. Selon le récit publié par Greg Brockman, tout
+s’est joué en quelques heures, par messages et par visioconférence.
+
+D’après [Engadget](https://www.engadget.com/), dont l’article a été repris par
+[Yahoo!](https://www.yahoo.com/), le désaccord porterait sur le rythme des lancements : la
+direction aurait avancé sans les précautions qu’une partie du conseil jugeait nécessaires.
+
+## Sans but lucratif ?
+
+OpenAI est née en 2015 comme une organisation à but non lucratif, avant de créer une filiale
+commerciale plafonnée. Cette structure cohabite mal avec une entreprise dont la valorisation
+évoquée atteignait environ 80 milliards de dollars, et dont Microsoft est le principal
+investisseur, avec plus de 10 milliards de dollars engagés.
+
+Microsoft, de son côté, intègre les modèles d’OpenAI dans Copilot pour Microsoft 365, avec une
+approche tournée vers les entreprises. Reste à savoir ce que la crise changera à cette relation.
+"""
+
+UPDATES = [
+    {
+        "at": utc(2023, 11, 17, 20, 45),
+        "title": "OpenAI annonce le départ de Sam Altman",
+        "key": True,
+        "body": (
+            "Dans un billet publié à {sf} à San Francisco ({paris} à Paris), le conseil "
+            "d’administration d’OpenAI annonce que Sam Altman quitte la direction générale. "
+            "Il lui reproche de ne pas avoir été « constamment franc » dans ses échanges avec "
+            "lui. **Mira Murati**, directrice technique, assure l’intérim."
+        ).format(sf=clock(ANNOUNCED, SAN_FRANCISCO), paris=clock(ANNOUNCED, PARIS)),
+    },
+    {
+        "at": utc(2023, 11, 18, 0, 30),
+        "title": "Greg Brockman quitte OpenAI",
+        "body": (
+            "Écarté de la présidence du conseil d’administration dans la même annonce, Greg "
+            "Brockman fait savoir sur X qu’il démissionne de l’entreprise qu’il a cofondée."
+        ),
+    },
+    {
+        "at": utc(2023, 11, 18, 7, 20),
+        "title": "Le récit de Greg Brockman",
+        "body": (
+            "Greg Brockman détaille sur X le déroulé de la journée : Sam Altman a été convié "
+            "vendredi midi (heure de San Francisco) à une réunion Google Meet avec le conseil, "
+            "où son licenciement lui a été annoncé. Greg Brockman a appris peu après qu’il "
+            "perdait son siège au conseil.\n\n"
+            "[Le message de Greg Brockman sur X](https://x.com/gdb)"
+        ),
+    },
+    {
+        "at": utc(2023, 11, 18, 10, 5),
+        "title": "Trois chercheurs de premier plan s’en vont",
+        "body": (
+            "Selon [The Information](https://www.theinformation.com/), trois chercheurs "
+            "expérimentés ont quitté OpenAI : Jakub Pachocki, directeur de la recherche, "
+            "Aleksander Madry, qui dirigeait l’équipe chargée d’évaluer les risques de l’IA, et "
+            "Szymon Sidor, présent depuis sept ans.\n\n"
+            "La journaliste Kara Swisher rapporte de son côté que des salariés opposaient la "
+            "course commerciale de l’entreprise à sa mission d’origine, plus prudente, et "
+            "s’attend à d’autres départs."
+        ),
+        "correction": (
+            "Une version précédente de cette mise à jour nommait la journaliste « Sara "
+            "Swisher ». Il s’agit de Kara Swisher."
+        ),
+    },
+    {
+        "at": utc(2023, 11, 19, 22, 10),
+        "title": "Sam Altman de retour au siège, badge d’invité au cou",
+        "body": (
+            "Sam Altman publie une photo de lui au siège d’OpenAI, muni d’un badge de visiteur, "
+            "alors que des investisseurs poussent pour son retour."
+        ),
+    },
+    {
+        "at": WSJ_REPORT,
+        "title": "Emmett Shear nommé patron par intérim",
+        "body": (
+            "Le [Wall Street Journal](https://www.wsj.com/) écrit à {ny} à New York ({paris} à "
+            "Paris) que Sam Altman ne reviendra pas : Emmett Shear, cofondateur de Twitch, "
+            "prend la direction générale par intérim."
+        ).format(ny=clock(WSJ_REPORT, NEW_YORK), paris=clock(WSJ_REPORT, PARIS)),
+    },
+    {
+        "at": utc(2023, 11, 20, 6, 45),
+        "title": "Ce qu’il faut retenir ce lundi matin",
+        "pinned": True,
+        "body": (
+            "Tout le week-end, des rumeurs ont annoncé le retour de Sam Altman, voire un accord "
+            "avec Microsoft pour écarter Ilya Sutskever du conseil. L’article du Wall Street "
+            "Journal y a mis fin dans la nuit : Emmett Shear assure l’intérim et Sam Altman "
+            "ne revient pas."
+        ),
+    },
+    {
+        "at": NADELLA,
+        "title": "Microsoft recrute Sam Altman et Greg Brockman",
+        "key": True,
+        "body": (
+            "Satya Nadella, le patron de Microsoft, annonce à {paris} (heure de Paris) que Sam "
+            "Altman et Greg Brockman rejoignent Microsoft pour y diriger une nouvelle équipe "
+            "de recherche avancée en IA. Il redit son attachement au partenariat avec OpenAI."
+        ).format(paris=clock(NADELLA, PARIS)),
+    },
+    {
+        "at": utc(2023, 11, 20, 13, 30),
+        "title": "Les salariés menacent de partir",
+        "body": (
+            "Plus de 500 salariés d’OpenAI signent une lettre qui exige la démission du conseil "
+            "et le retour de Sam Altman, faute de quoi ils pourraient rejoindre Microsoft. "
+            "Ilya Sutskever, membre du conseil, fait partie des signataires et dit regretter "
+            "son rôle dans la décision."
+        ),
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo newsroom (idempotent) and print the demo logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        sections = {
+            slug: Section.objects.update_or_create(
+                slug=slug, defaults={"name": name, "description": text, "position": i}
+            )[0]
+            for i, (name, slug, text) in enumerate(SECTIONS)
+        }
+        authors = []
+        for username, password, group, author_name in USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=group)])
+            author, _ = Author.objects.update_or_create(
+                slug=username + "-demo", defaults={"name": author_name, "user": user}
+            )
+            authors.append(author)
+        admin, _ = User.objects.get_or_create(username="admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password("admin-demo-pass")
+        admin.save()
+
+        story = self._story(sections["tech"], authors)
+        self._other_story(sections["economie"], authors[0])
+        self.stdout.write(self.style.SUCCESS(f"Demo newsroom ready: {story.get_absolute_url()}"))
+        self.stdout.write("Demo logins (for local use only, never on a public server):")
+        for username, password, group, _ in USERS:
+            self.stdout.write(f"  {group:<10} {username} / {password}")
+        self.stdout.write("  Superuser  admin / admin-demo-pass")
+
+    def _story(self, section, authors):
+        story = Story.objects.filter(slug="openai-licencie-sam-altman").first() or Story(
+            slug="openai-licencie-sam-altman"
+        )
+        story.headline = "Le conseil d’administration d’OpenAI renvoie Sam Altman et Greg Brockman"
+        story.standfirst = (
+            "Le créateur de ChatGPT se sépare de son directeur général. Récit, heure par heure, "
+            "d’un week-end qui a secoué la Silicon Valley."
+        )
+        story.body = BODY
+        story.summary = SUMMARY
+        story.section = section
+        story.language = "fr"
+        story.time_zone = "Europe/Paris"
+        story.status = Story.Status.PUBLISHED
+        story.published_at = utc(2023, 11, 17, 21, 5)
+        story.is_live = False
+        story.live_started_at = utc(2023, 11, 17, 20, 40)
+        story.live_ended_at = utc(2023, 11, 20, 18, 0)
+        story.expected_version = None
+        story.save()
+        for position, author in enumerate(authors[:2]):
+            Byline.objects.update_or_create(
+                story=story, author=author, defaults={"position": position}
+            )
+        livedesk = authors[2]
+        for item in UPDATES:
+            update = LiveUpdate.objects.filter(story=story, published_at=item["at"]).first()
+            update = update or LiveUpdate(story=story, published_at=item["at"])
+            update.title = item["title"]
+            update.body = item["body"]
+            update.author = livedesk
+            update.is_key_event = item.get("key", False)
+            update.is_pinned = item.get("pinned", False)
+            update.deleted_at = None
+            update.save()
+            if "correction" in item:
+                Correction.objects.update_or_create(
+                    update=update,
+                    defaults={
+                        "note": item["correction"],
+                        "corrected_at": item["at"].replace(minute=item["at"].minute + 20),
+                    },
+                )
+        return story
+
+    def _other_story(self, section, author):
+        story = Story.objects.filter(slug="qui-est-emmett-shear").first() or Story(
+            slug="qui-est-emmett-shear"
+        )
+        story.headline = "Qui est Emmett Shear, le patron intérimaire d’OpenAI ?"
+        story.standfirst = "Le cofondateur de Twitch hérite d’une entreprise en pleine crise."
+        story.body = (
+            "Emmett Shear a cofondé Justin.tv, devenu Twitch, qu’il a dirigé jusqu’en mars 2023. "
+            "Il prend la tête d’OpenAI par intérim le 20 novembre 2023, après le départ de Sam "
+            "Altman.\n\n"
+            "Sa mission immédiate : rassurer des salariés qui menacent de partir en masse.\n"
+        )
+        story.section = section
+        story.status = Story.Status.PUBLISHED
+        story.published_at = utc(2023, 11, 20, 9, 30)
+        story.expected_version = None
+        story.save()
+        Byline.objects.update_or_create(story=story, author=author, defaults={"position": 0})
+        return story

@@ -1,0 +1,471 @@
+"""The newsroom's domain: sections, authors, stories, live updates and corrections."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
+
+from articles.rendering import render_markdown
+
+TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+
+
+class StaleEditError(Exception):
+    """Someone else saved the row after the editor loaded it: saving would overwrite their work."""
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking: each save bumps `version`; a save that expects an older one fails.
+
+    A form sets `expected_version` from the version it was opened with; the conditional UPDATE
+    below makes the check and the claim one statement, so two saves can never both win.
+    """
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        expected = getattr(self, "expected_version", None)
+        with transaction.atomic():
+            if self.pk and expected is not None:
+                claimed = (
+                    type(self)
+                    ._default_manager.filter(pk=self.pk, version=expected)
+                    .update(version=expected + 1)
+                )
+                if not claimed:
+                    raise StaleEditError(self)
+                self.version = expected + 1
+                self.expected_version = self.version
+            else:
+                self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Sections are listed in this order in the menu.")
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", args=[self.slug])
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    bio = models.TextField(_("biography"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text=_("Optional: bylines can name people who have no account."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", args=[self.slug])
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """What readers see: published, and due. A future `published_at` is a schedule."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def live(self):
+        return self.published().filter(is_live=True)
+
+    def for_listing(self):
+        """The joins a story card needs, so a list costs the same whatever its length."""
+        return self.select_related("section").prefetch_related(
+            models.Prefetch(
+                "bylines", queryset=Byline.objects.select_related("author").order_by("position")
+            )
+        )
+
+
+class Story(VersionedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    headline = models.CharField(_("headline"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The story's address. It cannot change once the story is published."),
+    )
+    standfirst = models.TextField(
+        _("standfirst"), blank=True, help_text=_("One or two sentences under the headline.")
+    )
+    body = MarkdownxField(_("body"), blank=True, help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    summary = MarkdownxField(
+        _("what you need to know"),
+        blank=True,
+        help_text=_("Markdown. A short list of the key facts, shown in a box above the story."),
+    )
+    summary_html = models.TextField(editable=False, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        default=settings.NEWSROOM_TIME_ZONE,
+        help_text=_("Times in the story are shown in this zone, with its abbreviation."),
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="stories"
+    )
+    authors = models.ManyToManyField(
+        Author, verbose_name=_("authors"), through="Byline", related_name="stories", blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("A time in the future schedules the story: it appears on that minute."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_live = models.BooleanField(_("live coverage"), default=False, db_index=True)
+    live_started_at = models.DateTimeField(_("coverage started"), null=True, blank=True)
+    live_ended_at = models.DateTimeField(_("coverage ended"), null=True, blank=True)
+    withdrawal_note = models.TextField(
+        _("withdrawal notice"),
+        blank=True,
+        help_text=_("Shown to readers in place of a withdrawn story."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["body_html", "summary_html"])
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        permissions = [
+            ("publish_story", _("Can publish, schedule and withdraw stories")),
+            ("run_live_coverage", _("Can start and end live coverage")),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:story", args=[self.slug])
+
+    def clean(self):
+        if self.time_zone and self.time_zone not in zoneinfo.available_timezones():
+            raise ValidationError({"time_zone": _("Unknown time zone.")})
+        if self.pk:
+            stored = Story.objects.filter(pk=self.pk).values("slug", "status").first()
+            was_out = stored and stored["status"] in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+            if was_out and stored["slug"] != self.slug:
+                raise ValidationError(
+                    {"slug": _("The address of a story that has been published cannot change.")}
+                )
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        self.summary_html = render_markdown(self.summary)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "summary_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_visible(self):
+        return self.status == self.Status.PUBLISHED and not self.is_scheduled
+
+    @property
+    def was_updated(self):
+        return bool(
+            self.published_at and self.updated_at and self.updated_at > self.published_at
+        )
+
+    @property
+    def ordered_authors(self):
+        """Authors in byline order; uses the `bylines` prefetch of `for_listing()`."""
+        return [byline.author for byline in self.bylines.all()]
+
+
+class Byline(models.Model):
+    """An author on a story, in the order the byline names them."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("byline")
+        constraints = [
+            models.UniqueConstraint(fields=["story", "author"], name="unique_author_per_story")
+        ]
+
+    def __str__(self):
+        return str(self.author)
+
+
+class LiveUpdateQuerySet(models.QuerySet):
+    def published(self):
+        """What readers see of a live story: published, due, not deleted."""
+        return self.filter(
+            status=LiveUpdate.Status.PUBLISHED,
+            published_at__lte=timezone.now(),
+            deleted_at__isnull=True,
+        )
+
+    def key_events(self):
+        return self.published().filter(is_key_event=True)
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def oldest_first(self):
+        return self.order_by("published_at", "id")
+
+    def changed_since(self, cursor):
+        """Rows whose change time passed the cursor and has come: the polling endpoint's query.
+
+        `changed_at` is never earlier than `published_at`, so a scheduled update reaches open
+        pages on its minute, and a change that is not due yet stays invisible.
+        """
+        return self.filter(changed_at__gt=cursor, changed_at__lte=timezone.now())
+
+
+class LiveUpdate(VersionedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="updates"
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = MarkdownxField(_("text"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    author = models.ForeignKey(
+        Author,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_updates",
+    )
+    published_at = models.DateTimeField(
+        _("time"),
+        default=timezone.now,
+        help_text=_("The time shown to readers. A time in the future schedules the update."),
+    )
+    is_key_event = models.BooleanField(_("key event"), default=False)
+    is_pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Shown above the stream. One per story.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PUBLISHED
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # The polling cursor: bumped by every save, never before publication time.
+    changed_at = models.DateTimeField(editable=False, db_index=True, default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["body_html", "changed_at"])
+    objects = LiveUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("live update")
+        verbose_name_plural = _("live updates")
+        indexes = [
+            models.Index(fields=["story", "changed_at"]),
+            models.Index(fields=["story", "published_at", "id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story"], condition=Q(is_pinned=True), name="one_pinned_update_per_story"
+            )
+        ]
+
+    def __str__(self):
+        return self.title or self.body[:60]
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_content = (instance.__dict__.get("title"), instance.__dict__.get("body"))
+        return instance
+
+    def save(self, *args, **kwargs):
+        now = timezone.now()
+        loaded = getattr(self, "_loaded_content", None)
+        if loaded is not None and loaded != (self.title, self.body):
+            if self.published_at and self.published_at <= now:
+                self.edited_at = now
+        self.body_html = render_markdown(self.body)
+        self.changed_at = max(now, self.published_at or now)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_html",
+                "changed_at",
+                "edited_at",
+            }
+        with transaction.atomic():
+            if self.is_pinned:
+                # One pinned update per story: the newly pinned one replaces the old, and the
+                # old one's change time moves so open pages unpin it too.
+                LiveUpdate.objects.filter(story_id=self.story_id, is_pinned=True).exclude(
+                    pk=self.pk
+                ).update(is_pinned=False, changed_at=now, version=F("version") + 1)
+            super().save(*args, **kwargs)
+        self._loaded_content = (self.title, self.body)
+
+    def validate_constraints(self, exclude=None):
+        # Pinning an update unpins the story's other one in save(), so the one-pin rule is
+        # enforced there and by the database, not reported as a form error.
+        super().validate_constraints(exclude={*(exclude or ()), "is_pinned"})
+
+    def get_absolute_url(self):
+        return reverse("articles:update", args=[self.story.slug, self.pk])
+
+    @property
+    def anchor(self):
+        return f"update-{self.pk}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def is_visible(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.deleted_at is None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Correction(models.Model):
+    """A public correction note on a story or on one live update."""
+
+    story = models.ForeignKey(
+        Story,
+        verbose_name=_("story"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    update = models.ForeignKey(
+        LiveUpdate,
+        verbose_name=_("live update"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    note = models.TextField(
+        _("public note"), help_text=_("What was wrong and what is right now. Shown to readers.")
+    )
+    corrected_at = models.DateTimeField(_("corrected"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(story__isnull=False, update__isnull=True)
+                    | Q(story__isnull=True, update__isnull=False)
+                ),
+                name="correction_targets_story_or_update",
+            )
+        ]
+
+    def __str__(self):
+        return self.note[:80]

@@ -1,0 +1,117 @@
+"""Editorial state changes: the workflow of stories and the live desk's work on updates.
+
+Each function is the one way to make its change, called explicitly by the admin and the desk, so
+the rules (who may, what gets stamped, what readers' open pages must learn) live in one place.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Correction, LiveUpdate, Story
+
+PUBLISH_PERMISSION = "articles.publish_story"
+LIVE_PERMISSION = "articles.run_live_coverage"
+
+
+def can_publish(user):
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def can_run_live(user):
+    return user.has_perm(LIVE_PERMISSION)
+
+
+def submit_for_review(*, story, by):
+    if story.status != Story.Status.DRAFT:
+        return False
+    story.status = Story.Status.IN_REVIEW
+    story.save(update_fields=["status", "updated_at"])
+    return True
+
+
+def publish(*, story, by, at=None):
+    """Publish now, or on the minute of `at` when it is in the future (a schedule)."""
+    if not can_publish(by):
+        raise PermissionDenied("Only editors can publish.")
+    story.status = Story.Status.PUBLISHED
+    if at is not None:
+        story.published_at = at
+    elif story.published_at is None or story.published_at > timezone.now():
+        story.published_at = timezone.now()
+    story.save(update_fields=["status", "published_at", "updated_at"])
+    return True
+
+
+def withdraw(*, story, by, note=""):
+    if not can_publish(by):
+        raise PermissionDenied("Only editors can withdraw.")
+    story.status = Story.Status.WITHDRAWN
+    if note:
+        story.withdrawal_note = note
+    story.save(update_fields=["status", "withdrawal_note", "updated_at"])
+    return True
+
+
+def start_live(*, story, by):
+    if not can_run_live(by):
+        raise PermissionDenied
+    story.is_live = True
+    story.live_started_at = story.live_started_at or timezone.now()
+    story.live_ended_at = None
+    story.save(update_fields=["is_live", "live_started_at", "live_ended_at"])
+
+
+def end_live(*, story, by):
+    if not can_run_live(by):
+        raise PermissionDenied
+    story.is_live = False
+    story.live_ended_at = timezone.now()
+    story.save(update_fields=["is_live", "live_ended_at"])
+
+
+def post_update(*, story, by, body, title="", author=None, published_at=None, **flags):
+    update = LiveUpdate(
+        story=story,
+        title=title,
+        body=body,
+        author=author or getattr(by, "author", None),
+        created_by=by,
+        published_at=published_at or timezone.now(),
+        **flags,
+    )
+    update.save()
+    return update
+
+
+@transaction.atomic
+def edit_update(*, update, by, correction_note=""):
+    """Save an edited update; with a note, the edit is a public correction on that update.
+
+    The caller has set the new field values and `expected_version` on `update`.
+    """
+    update.save()
+    if correction_note:
+        Correction.objects.create(update=update, note=correction_note, by=by)
+    return update
+
+
+def delete_update(*, update, by):
+    """Soft delete: readers' pages drop it on their next poll, and the desk can undo."""
+    update.deleted_at = timezone.now()
+    update.save(update_fields=["deleted_at"])
+
+
+def restore_update(*, update, by):
+    update.deleted_at = None
+    update.save(update_fields=["deleted_at"])
+
+
+def set_pinned(*, update, by, pinned):
+    update.is_pinned = pinned
+    update.save(update_fields=["is_pinned"])
+
+
+def set_key_event(*, update, by, key_event):
+    update.is_key_event = key_event
+    update.save(update_fields=["is_key_event"])

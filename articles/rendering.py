@@ -1,0 +1,208 @@
+"""Markdown to safe HTML: the only place in the project where Markdown becomes HTML.
+
+Pipeline: ``render_markdown`` = Markdown -> HTML (``_markdown_to_html``), then
+``sanitize_html``. Later post-processing hooks (embeds, responsive images, attributed
+quotes) belong between those two steps, so their output is sanitised too.
+
+Why sanitise *after* rendering rather than escaping the input: Markdown lets authors
+write raw HTML, and it also builds HTML itself from link and image syntax
+(``[x](javascript:...)``, reference links, autolinks). Cleaning the input cannot
+see what Markdown will generate, so the only reliable check is on the final
+HTML, with an allowlist: any tag, attribute, URL scheme or class not listed below
+is removed, whatever way it was spelt (entities, mixed case, control characters).
+``md_in_html`` and ``attr_list`` are deliberately not enabled: they let authors put
+arbitrary attributes on elements.
+
+Both public functions are pure (no database, network or Django settings), so
+this module can be used as django-markdownx's ``MARKDOWNX_MARKDOWNIFY_FUNCTION``
+and from model ``save()`` methods.
+"""
+
+import re
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+__all__ = ["render_markdown", "sanitize_html"]
+
+# --- Markdown -------------------------------------------------------------
+
+MARKDOWN_EXTENSIONS = (
+    "tables",
+    "fenced_code",
+    "footnotes",
+    "sane_lists",
+    "def_list",
+    "abbr",
+    "toc",
+)
+
+
+def _extension_configs() -> dict[str, dict[str, object]]:
+    return {
+        # Heading ids that keep French words readable: "élection-présidentielle".
+        "toc": {"slugify": slugify_unicode},
+        # align="left" instead of style="text-align: left" (style is never allowed).
+        "tables": {"use_align_attribute": True},
+    }
+
+
+# --- Sanitiser allowlist ----------------------------------------------------
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "em", "b", "i", "s", "del", "ins", "mark", "sub", "sup", "small",
+    "abbr", "code", "pre", "kbd", "blockquote", "q", "cite",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "a",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "figure", "figcaption", "span", "div",
+    "img", "picture", "source",
+})  # fmt: skip
+
+# Removed together with their content (the other unknown tags are removed but
+# their text is kept). Must not overlap ALLOWED_TAGS.
+CLEAN_CONTENT_TAGS = frozenset({
+    "script", "style", "template", "noscript", "noembed", "noframes", "xmp",
+    "iframe", "frame", "frameset", "object", "applet", "textarea", "select",
+    "svg", "math", "title",
+})  # fmt: skip
+
+_HEADING_ATTRIBUTES = frozenset({"id"})
+_CELL_ATTRIBUTES = frozenset({"align", "colspan", "rowspan", "scope"})
+
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href", "title", "class"}),  # class: footnote links only
+    "img": frozenset({"src", "alt", "title", "width", "height", "loading", "decoding"}),
+    "abbr": frozenset({"title"}),
+    "th": _CELL_ATTRIBUTES,
+    "td": _CELL_ATTRIBUTES,
+    **{f"h{level}": _HEADING_ATTRIBUTES for level in range(1, 7)},
+    "ol": frozenset({"start"}),
+    "li": frozenset({"id"}),  # footnote targets
+    "sup": frozenset({"id"}),  # footnote references
+    "div": frozenset({"class"}),  # "footnote" and "toc" only
+    "code": frozenset({"class"}),  # "language-*" only
+    "blockquote": frozenset({"cite"}),
+    "q": frozenset({"cite"}),
+    "source": frozenset({"srcset", "sizes", "type", "media"}),
+}
+
+# Applied by nh3 to href/src. Relative URLs ("/stories/x/", "#note") have no
+# scheme and are kept.
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Stricter subset for resources the browser fetches or that are not links.
+ALLOWED_RESOURCE_SCHEMES = frozenset({"http", "https"})
+
+LINK_REL = "noopener noreferrer"
+
+# Classes kept per tag; every other class is dropped.
+ALLOWED_CLASSES = {
+    "div": frozenset({"footnote", "toc"}),
+    "a": frozenset({"footnote-ref", "footnote-backref"}),
+}
+_CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+
+# Attribute values restricted to a fixed set or shape.
+_ENUM_VALUES = {
+    "align": frozenset({"left", "right", "center"}),
+    "scope": frozenset({"row", "col", "rowgroup", "colgroup"}),
+    "loading": frozenset({"lazy", "eager"}),
+    "decoding": frozenset({"async", "sync", "auto"}),
+}
+_INTEGER_ATTRIBUTES = {
+    "width": re.compile(r"\d{1,5}"),
+    "height": re.compile(r"\d{1,5}"),
+    "colspan": re.compile(r"\d{1,3}"),
+    "rowspan": re.compile(r"\d{1,3}"),
+    "start": re.compile(r"-?\d{1,9}"),
+}
+
+# Browsers ignore ASCII whitespace and control characters inside a scheme
+# ("java\tscript:"), so they are removed before reading the scheme.
+_IGNORED_URL_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+_URL_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+
+
+def _url_is_allowed(url: str, schemes: frozenset[str]) -> bool:
+    """True if ``url`` is relative (no scheme) or uses one of ``schemes``."""
+    match = _URL_SCHEME.match(_IGNORED_URL_CHARACTERS.sub("", url).lower())
+    return match is None or match.group(1) in schemes
+
+
+def _srcset_is_allowed(srcset: str) -> bool:
+    candidates = [part.split()[0] for part in srcset.split(",") if part.strip()]
+    return bool(candidates) and all(
+        _url_is_allowed(url, ALLOWED_RESOURCE_SCHEMES) for url in candidates
+    )
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 ``attribute_filter``: return the value to keep, or None to drop it.
+
+    Runs on attributes already allowed by ALLOWED_ATTRIBUTES; it checks URLs a
+    second time (and the ones nh3 does not check: srcset, cite), and narrows
+    classes and value formats.
+    """
+    if attribute == "href":
+        return value if _url_is_allowed(value, ALLOWED_URL_SCHEMES) else None
+    if attribute in {"src", "cite"}:
+        return value if _url_is_allowed(value, ALLOWED_RESOURCE_SCHEMES) else None
+    if attribute == "srcset":
+        return value if _srcset_is_allowed(value) else None
+    if attribute == "class":
+        if tag == "code":
+            kept = [c for c in value.split() if _CODE_LANGUAGE_CLASS.fullmatch(c)]
+        else:
+            allowed = ALLOWED_CLASSES.get(tag, frozenset())
+            kept = [c for c in value.split() if c in allowed]
+        return " ".join(kept) or None
+    if attribute in _ENUM_VALUES:
+        normalised = value.strip().lower()
+        return normalised if normalised in _ENUM_VALUES[attribute] else None
+    if attribute in _INTEGER_ATTRIBUTES:
+        stripped = value.strip()
+        return stripped if _INTEGER_ATTRIBUTES[attribute].fullmatch(stripped) else None
+    return value
+
+
+# --- Public API -------------------------------------------------------------
+
+
+def _new_markdown() -> markdown.Markdown:
+    """A fresh converter: ``markdown.Markdown`` instances keep state and are not
+    thread-safe, so none is shared between calls."""
+    return markdown.Markdown(
+        extensions=list(MARKDOWN_EXTENSIONS),
+        extension_configs=_extension_configs(),
+        output_format="html",
+    )
+
+
+def _markdown_to_html(text: str) -> str:
+    """Unsanitised HTML straight from Markdown. Never output this as is."""
+    return _new_markdown().convert(text)
+
+
+def sanitize_html(html: str | None) -> str:
+    """Reduce ``html`` to the allowlist above. Returns "" for None or empty input."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(CLEAN_CONTENT_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_filter_attribute,
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str | None) -> str:
+    """Render author Markdown to sanitised HTML. Returns "" for None or empty input."""
+    if not text:
+        return ""
+    return sanitize_html(_markdown_to_html(text))

@@ -1,0 +1,228 @@
+"""Reader pages: thin views over `published()` querysets and prepared HTML."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_GET
+
+from articles import live, structured_data
+from articles.models import Author, LiveUpdate, Section, Story
+
+STORIES_PER_PAGE = 20
+
+
+def _story_list(request, queryset, template, context):
+    page = Paginator(queryset.for_listing(), STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {**context, "page_obj": page, "stories": page.object_list})
+
+
+@require_GET
+def home(request):
+    stories = Story.objects.published().order_by("-is_live", "-published_at", "-id")
+    return _story_list(request, stories, "articles/home.html", {})
+
+
+@require_GET
+def section_detail(request, slug):
+    section = get_object_or_404(Section, slug=slug)
+    stories = Story.objects.published().filter(section=section)
+    return _story_list(request, stories, "articles/story_list.html", {"heading": section.name,
+                                                                      "intro": section.description})
+
+
+@require_GET
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    stories = Story.objects.published().filter(bylines__author=author)
+    return _story_list(
+        request, stories, "articles/story_list.html", {"heading": author.name, "intro": author.bio}
+    )
+
+
+def _published_story(slug):
+    """The story readers may see, or 410 for a withdrawn one, or 404."""
+    try:
+        return Story.objects.published().for_listing().get(slug=slug)
+    except Story.DoesNotExist:
+        pass
+    withdrawn = Story.objects.filter(
+        slug=slug, status=Story.Status.WITHDRAWN, published_at__lte=timezone.now()
+    ).first()
+    if withdrawn is None:
+        raise Http404("No such story.")
+    raise StoryWithdrawn(withdrawn)
+
+
+class StoryWithdrawn(Exception):
+    def __init__(self, story):
+        self.story = story
+
+
+def _withdrawn_response(request, story):
+    return render(request, "articles/withdrawn.html", {"story": story}, status=410)
+
+
+def _page_param(request):
+    raw = request.GET.get("page")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Http404("No such page.") from None
+
+
+def _freshness(story, changed):
+    """ETag and Last-Modified of a story page: the story's version and its updates' last change."""
+    stamps = [story.updated_at] + ([changed] if changed else [])
+    last_modified = max(stamps)
+    tag = hashlib.sha1(
+        f"{story.pk}:{story.version}:{changed and changed.timestamp()}".encode()
+    ).hexdigest()[:20]
+    return tag, last_modified
+
+
+def _public(response, *, max_age):
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+@require_GET
+def story_detail(request, slug):
+    try:
+        story = _published_story(slug)
+    except StoryWithdrawn as gone:
+        return _withdrawn_response(request, gone.story)
+    page = _page_param(request)
+    changed = live.last_change(story) if story.is_live or story.live_started_at else None
+    tag, last_modified = _freshness(story, changed)
+    etag = quote_etag(f"{tag}-{page or 0}-{story.language}")
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified.timestamp())
+    )
+    if not_modified is not None:
+        return not_modified
+    key = f"story-page:{etag}"
+    html = cache.get(key)
+    if html is None:
+        with translation.override(story.language):
+            html = render_to_string(
+                "articles/story_detail.html",
+                _story_context(story, page, changed),
+                # Public pages print nothing of the user, so this render can be shared.
+                request=request,
+            )
+        cache.set(key, html, 60 * 60)
+    response = HttpResponse(html)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    return _public(response, max_age=10 if story.is_live else 60)
+
+
+def _story_context(story, page, changed):
+    stream = live.LiveStream(story, page) if (story.is_live or story.live_started_at) else None
+    corrections = list(story.corrections.all())
+    return {
+        "story": story,
+        "stream": stream,
+        "corrections": corrections,
+        "ld": structured_data.for_story(story, stream, corrections),
+        "poll_cursor": (
+            live.datetime_to_cursor(changed or live.EPOCH) if stream and stream.is_latest else None
+        ),
+    }
+
+
+@require_GET
+def update_detail(request, slug, pk):
+    try:
+        story = _published_story(slug)
+    except StoryWithdrawn as gone:
+        return _withdrawn_response(request, gone.story)
+    update = get_object_or_404(
+        LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
+    )
+    live.with_corrections([update], story)
+    position = (
+        LiveUpdate.objects.published()
+        .filter(story=story, published_at__lte=update.published_at)
+        .exclude(published_at=update.published_at, id__gt=update.id)
+        .count()
+    )
+    with translation.override(story.language):
+        response = render(
+            request,
+            "articles/update_detail.html",
+            {
+                "story": story,
+                "update": update,
+                "page_number": live.page_number_of(position),
+                "ld": structured_data.for_update(story, update),
+            },
+        )
+    return _public(response, max_age=60)
+
+
+@require_GET
+def update_changes(request, slug):
+    """The polling endpoint: every update created, edited or deleted since the cursor."""
+    try:
+        since = live.cursor_to_datetime(request.GET.get("since", "0"))
+    except ValueError:
+        return JsonResponse({"error": "since must be a cursor from this endpoint, or 0"},
+                            status=400)
+    story = get_object_or_404(Story.objects.published().only(
+        "id", "slug", "time_zone", "language", "is_live", "live_ended_at"), slug=slug)
+    changes = live.changes_since(story, since)
+    now = timezone.now()
+    cursor = live.next_cursor(changes, since, now)
+    last_modified = max([since] + [update.changed_at for update in changes])
+    digest = hashlib.sha1(
+        ";".join(f"{u.pk}:{u.version}" for u in changes).encode() + story.slug.encode()
+    ).hexdigest()[:16]
+    etag = quote_etag(f"{live.datetime_to_cursor(since)}-{digest}-{story.is_live:d}")
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is None:
+        live.with_corrections(changes, story)
+        with translation.override(story.language):
+            payload = {
+                "cursor": live.datetime_to_cursor(cursor),
+                "is_live": story.is_live,
+                "updates": [_change_payload(story, update) for update in changes],
+            }
+        response = JsonResponse(payload)
+        response["ETag"] = etag
+    else:
+        response = not_modified
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return _public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
+
+
+def _change_payload(story, update):
+    visible = update.is_visible
+    return {
+        "id": update.pk,
+        "version": update.version,
+        "state": "published" if visible else "removed",
+        "is_pinned": update.is_pinned and visible,
+        "is_key_event": update.is_key_event and visible,
+        "title": update.title,
+        "anchor": update.anchor,
+        "html": render_to_string(
+            "articles/story_detail.html#update", {"story": story, "update": update}
+        ) if visible else "",
+    }
+
+
+def story_preview_context(story):
+    """The story page as readers will see it, for staff previewing a draft or a schedule."""
+    return {**_story_context(story, None, live.last_change(story)), "is_preview": True}

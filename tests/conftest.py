@@ -1,0 +1,44 @@
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db):
+    return factories.user("editor", group="Editor")
+
+
+@pytest.fixture
+def reporter(db):
+    return factories.user("reporter", group="Reporter")
+
+
+@pytest.fixture
+def livedesk(db):
+    return factories.user("livedesk", group="Live desk")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reporter_client(client, reporter):
+    client.force_login(reporter)
+    return client
+
+
+@pytest.fixture
+def livedesk_client(client, livedesk):
+    client.force_login(livedesk)
+    return client

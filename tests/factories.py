@@ -1,0 +1,61 @@
+"""Small builders for test data: each makes a valid row with what the test does not care about."""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from articles.models import Author, Byline, LiveUpdate, Section, Story
+
+_seq = itertools.count(1)
+
+
+def section(**fields):
+    n = next(_seq)
+    return Section.objects.create(**{"name": f"Section {n}", "slug": f"section-{n}", **fields})
+
+
+def author(**fields):
+    n = next(_seq)
+    return Author.objects.create(**{"name": f"Author {n}", "slug": f"author-{n}", **fields})
+
+
+def story(*, authors=(), **fields):
+    n = next(_seq)
+    values = {
+        "headline": f"Story {n}",
+        "slug": f"story-{n}",
+        "standfirst": "A standfirst.",
+        "body": "Some **body** text.",
+        "status": Story.Status.PUBLISHED,
+        "published_at": timezone.now() - timedelta(hours=1),
+        **fields,
+    }
+    if "section" not in values:
+        values["section"] = section()
+    created = Story.objects.create(**values)
+    for position, person in enumerate(authors):
+        Byline.objects.create(story=created, author=person, position=position)
+    return created
+
+
+def live_story(**fields):
+    return story(
+        is_live=True, live_started_at=timezone.now() - timedelta(hours=2), **fields
+    )
+
+
+def update(story, **fields):
+    values = {"body": f"Update {next(_seq)} text.", "published_at": timezone.now(), **fields}
+    return LiveUpdate.objects.create(story=story, **values)
+
+
+def user(username=None, *, group=None, staff=True, **fields):
+    created = User.objects.create_user(
+        username=username or f"user{next(_seq)}", password="pw-for-tests-123", is_staff=staff,
+        **fields,
+    )
+    if group:
+        created.groups.add(Group.objects.get(name=group))
+    return created

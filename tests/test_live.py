@@ -1,0 +1,224 @@
+"""Live coverage for readers: the stream, its pages, the polling endpoint and its costs."""
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from articles import live, publishing
+from articles.models import Correction, LiveUpdate
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_updates(story, count, start=None):
+    start = start or timezone.now() - timedelta(days=1)
+    rows = []
+    for i in range(count):
+        at = start + timedelta(seconds=i * 10)
+        rows.append(
+            LiveUpdate(
+                story=story, body=f"Update {i}", body_html=f"<p>Update {i}</p>",
+                published_at=at, changed_at=at, version=1,
+            )
+        )
+    return LiveUpdate.objects.bulk_create(rows)
+
+
+def update_ids(html):
+    return [int(n) for n in re.findall(r'<article class="update[^"]*" id="update-(\d+)"', html)]
+
+
+def poll(client, story, since="0", **headers):
+    return client.get(f"/stories/{story.slug}/updates/", {"since": since}, **headers)
+
+
+def test_updates_are_newest_first_with_anchors(client):
+    story = factories.live_story()
+    first = factories.update(story, published_at=timezone.now() - timedelta(minutes=5))
+    second = factories.update(story)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert update_ids(html) == [second.pk, first.pk]
+    assert f'id="update-{first.pk}"' in html
+
+
+def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(
+    client, django_assert_num_queries
+):
+    small = factories.live_story()
+    bulk_updates(small, 10)
+    big = factories.live_story()
+    bulk_updates(big, 1000)
+    factories.update(big, is_key_event=True, published_at=timezone.now() - timedelta(days=2))
+    with django_assert_num_queries(9) as small_queries:
+        client.get(small.get_absolute_url())
+    with django_assert_num_queries(9):
+        response = client.get(big.get_absolute_url())
+    assert len(small_queries.captured_queries) == 9
+    assert len(update_ids(response.content.decode())) == 20
+    # A second reader gets the cached render: the story and its freshness marker only.
+    with django_assert_num_queries(3):
+        client.get(big.get_absolute_url())
+
+
+@override_settings(NEWSROOM_UPDATES_PER_PAGE=5)
+def test_older_pages_are_stable_and_key_event_links_land_on_their_page(client):
+    story = factories.live_story()
+    made = bulk_updates(story, 12)  # pages from the start: 1-5, 6-10, 11-12
+    key = made[2]
+    key.is_key_event = True
+    key.save()
+    latest = client.get(story.get_absolute_url()).content.decode()
+    assert update_ids(latest) == [u.pk for u in made[::-1][:5]]
+    assert f'href="?page=1#update-{key.pk}"' in latest
+    page_one = client.get(story.get_absolute_url(), {"page": 1}).content.decode()
+    assert update_ids(page_one) == [u.pk for u in made[:5]][::-1]
+    assert f'id="update-{key.pk}"' in page_one
+    factories.update(story)  # a new update does not move older pages
+    assert update_ids(client.get(story.get_absolute_url(), {"page": 1}).content.decode()) == [
+        u.pk for u in made[:5]
+    ][::-1]
+    assert client.get(story.get_absolute_url(), {"page": 9}).status_code == 404
+    assert client.get(story.get_absolute_url(), {"page": "x"}).status_code == 404
+
+
+def test_pinned_update_and_summary_sit_above_the_stream(client):
+    story = factories.live_story(summary="- Fait **un**")
+    pinned = factories.update(story, is_pinned=True, title="Épinglé")
+    factories.update(story)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert html.index("Fait <strong>un</strong>") < html.index(f'id="pinned-update-{pinned.pk}"')
+    assert html.index(f'id="pinned-update-{pinned.pk}"') < html.index("data-stream")
+
+
+def test_update_permalink_has_its_own_card_and_canonical_to_the_story(client):
+    story = factories.live_story(slug="openai")
+    update = factories.update(story, title="Shear nommé", body="Emmett Shear")
+    html = client.get(f"/stories/openai/updates/{update.pk}/").content.decode()
+    assert '<link rel="canonical" href="/stories/openai/">' in html
+    assert '<meta property="og:title" content="Shear nommé">' in html
+    assert "Emmett Shear" in html
+    hidden = factories.update(story, deleted_at=timezone.now())
+    assert client.get(f"/stories/openai/updates/{hidden.pk}/").status_code == 404
+
+
+def test_poll_from_zero_returns_every_update_as_page_fragments(client):
+    story = factories.live_story()
+    one = factories.update(story, body="**Un**")
+    response = poll(client, story)
+    data = response.json()
+    assert [u["id"] for u in data["updates"]] == [one.pk]
+    assert f'id="update-{one.pk}"' in data["updates"][0]["html"]
+    assert "<strong>Un</strong>" in data["updates"][0]["html"]
+    assert response["ETag"] and response["Last-Modified"]
+    assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
+
+
+def test_poll_reports_edits_and_deletions_since_the_cursor(client):
+    story = factories.live_story()
+    with time_machine.travel(timezone.now() - timedelta(minutes=10), tick=False):
+        kept = factories.update(story, body="Sara")
+        gone = factories.update(story, body="Faux")
+    cursor = poll(client, story).json()["cursor"]
+    assert poll(client, story, cursor).json()["updates"] == []
+    kept.body = "Kara"
+    publishing.edit_update(update=kept, by=None, correction_note="Kara, pas Sara.")
+    publishing.delete_update(update=gone, by=None)
+    changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
+    assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
+    assert "Kara, pas Sara." in changes[kept.pk]["html"]
+    assert changes[gone.pk]["state"] == "removed" and changes[gone.pk]["html"] == ""
+
+
+def test_scheduled_update_reaches_the_poll_on_its_minute(client):
+    start = datetime(2023, 11, 20, 6, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        story = factories.live_story()
+        factories.update(story, published_at=start - timedelta(minutes=1))
+        scheduled = factories.update(story, published_at=start + timedelta(minutes=45))
+        clock.move_to(start + timedelta(minutes=1))
+        cursor = poll(client, story).json()["cursor"]
+        clock.move_to(start + timedelta(minutes=44))
+        assert poll(client, story, cursor).json()["updates"] == []
+        clock.move_to(start + timedelta(minutes=45))
+        ids = [u["id"] for u in poll(client, story, cursor).json()["updates"]]
+        assert ids == [scheduled.pk]
+
+
+def test_poll_costs_three_queries_and_its_304_two(client, django_assert_max_num_queries):
+    story = factories.live_story()
+    bulk_updates(story, 300)
+    update = factories.update(story)
+    Correction.objects.create(update=update, note="Corrigé.")
+    with django_assert_max_num_queries(3):
+        response = poll(client, story)
+    with django_assert_max_num_queries(2):
+        again = poll(client, story, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_poll_cost_does_not_grow_with_the_story(client, django_assert_max_num_queries):
+    story = factories.live_story()
+    with time_machine.travel(timezone.now() - timedelta(minutes=5), tick=False):
+        bulk_updates(story, 1000, start=timezone.now() - timedelta(days=1))
+    cursor = live.datetime_to_cursor(timezone.now() - timedelta(minutes=1))
+    factories.update(story)
+    with django_assert_max_num_queries(3):
+        data = poll(client, story, cursor).json()
+    assert len(data["updates"]) == 1
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-5", "1e9", "99999999999999999999"])
+def test_poll_rejects_bad_cursors_clearly(client, cursor):
+    story = factories.live_story()
+    response = poll(client, story, cursor)
+    assert response.status_code == 400
+    assert "since" in response.json()["error"]
+
+
+def test_poll_is_404_for_unpublished_stories(client):
+    from articles.models import Story
+
+    story = factories.live_story(status=Story.Status.DRAFT)
+    assert poll(client, story).status_code == 404
+
+
+def test_live_story_carries_liveblogposting_json_ld(client):
+    story = factories.live_story(time_zone="Europe/Paris")
+    story.live_started_at = datetime(2023, 11, 17, 20, 40, tzinfo=UTC)
+    story.live_ended_at = datetime(2023, 11, 20, 18, 0, tzinfo=UTC)
+    story.save()
+    update = factories.update(story, title="Shear", published_at=timezone.now())
+    html = client.get(story.get_absolute_url()).content.decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+    data = json.loads(block)
+    assert data["@type"] == "LiveBlogPosting"
+    assert data["coverageStartTime"] == "2023-11-17T21:40:00+01:00"
+    assert data["coverageEndTime"] == "2023-11-20T19:00:00+01:00"
+    entry = data["liveBlogUpdate"][0]
+    assert entry["headline"] == "Shear"
+    assert entry["url"].endswith(f"#update-{update.pk}")
+    assert entry["datePublished"] and entry["articleBody"]
+
+
+def test_json_ld_cannot_break_out_of_its_script(client):
+    story = factories.live_story(headline="</script><script>alert(1)</script>")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "</script><script>alert(1)" not in html
+
+
+def test_atom_feed_of_updates_parses(client):
+    import feedparser
+
+    story = factories.live_story()
+    factories.update(story, title="Première", body="Texte *un*")
+    factories.update(story, title="Supprimée", deleted_at=timezone.now())
+    feed = feedparser.parse(client.get(f"/feeds/stories/{story.slug}/updates/").content)
+    assert not feed.bozo
+    assert [e.title for e in feed.entries] == ["Première"]
+    assert "<em>un</em>" in feed.entries[0].summary

@@ -1,0 +1,124 @@
+"""What readers see is decided by published(); versions, pins and change times behave."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from articles.models import LiveUpdate, StaleEditError, Story
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_published_excludes_drafts_reviews_withdrawn_and_future():
+    visible = factories.story()
+    factories.story(status=Story.Status.DRAFT)
+    factories.story(status=Story.Status.IN_REVIEW)
+    factories.story(status=Story.Status.WITHDRAWN)
+    factories.story(published_at=timezone.now() + timedelta(hours=1))
+    assert list(Story.objects.published()) == [visible]
+
+
+def test_scheduled_story_appears_on_its_minute_without_a_job():
+    with time_machine.travel(datetime(2023, 11, 17, 20, 0, tzinfo=UTC), tick=False) as clock:
+        story = factories.story(published_at=datetime(2023, 11, 17, 21, 0, tzinfo=UTC))
+        assert not Story.objects.published().filter(pk=story.pk).exists()
+        clock.move_to(datetime(2023, 11, 17, 20, 59, 59, tzinfo=UTC))
+        assert not Story.objects.published().filter(pk=story.pk).exists()
+        clock.move_to(datetime(2023, 11, 17, 21, 0, tzinfo=UTC))
+        assert Story.objects.published().filter(pk=story.pk).exists()
+
+
+def test_body_html_is_rendered_and_sanitised_on_save():
+    story = factories.story(body="## Titre\n\n<script>alert(1)</script>[x](javascript:alert(1))")
+    assert '<h2 id="titre">Titre</h2>' in story.body_html
+    assert "<script" not in story.body_html
+    assert "javascript:" not in story.body_html
+
+
+def test_str_and_absolute_url():
+    story = factories.story(headline="Une", slug="une")
+    assert str(story) == "Une"
+    assert story.get_absolute_url() == "/stories/une/"
+    assert str(story.section) == story.section.name
+    assert story.section.get_absolute_url() == f"/sections/{story.section.slug}/"
+
+
+def test_slug_cannot_change_once_published():
+    from django.core.exceptions import ValidationError
+
+    story = factories.story(slug="stable")
+    story.slug = "other"
+    with pytest.raises(ValidationError):
+        story.full_clean()
+
+
+def test_save_with_stale_expected_version_overwrites_nothing():
+    story = factories.story(headline="First")
+    mine = Story.objects.get(pk=story.pk)
+    theirs = Story.objects.get(pk=story.pk)
+    theirs.expected_version = theirs.version
+    theirs.headline = "Theirs"
+    theirs.save()
+    mine.expected_version = mine.version
+    mine.headline = "Mine"
+    with pytest.raises(StaleEditError):
+        mine.save()
+    assert Story.objects.get(pk=story.pk).headline == "Theirs"
+
+
+def test_live_update_published_rule():
+    story = factories.live_story()
+    visible = factories.update(story)
+    factories.update(story, status=LiveUpdate.Status.DRAFT)
+    factories.update(story, published_at=timezone.now() + timedelta(minutes=5))
+    factories.update(story, deleted_at=timezone.now())
+    assert list(LiveUpdate.objects.published()) == [visible]
+
+
+def test_scheduled_update_appears_on_its_minute():
+    with time_machine.travel(datetime(2023, 11, 20, 6, 0, tzinfo=UTC), tick=False) as clock:
+        story = factories.live_story()
+        update = factories.update(story, published_at=datetime(2023, 11, 20, 6, 45, tzinfo=UTC))
+        assert not LiveUpdate.objects.published().filter(pk=update.pk).exists()
+        clock.move_to(datetime(2023, 11, 20, 6, 45, tzinfo=UTC))
+        assert LiveUpdate.objects.published().filter(pk=update.pk).exists()
+
+
+def test_change_time_never_precedes_publication_time():
+    story = factories.live_story()
+    later = timezone.now() + timedelta(hours=1)
+    update = factories.update(story, published_at=later)
+    assert update.changed_at == later
+
+
+def test_pinning_an_update_unpins_the_other_and_moves_its_change_time():
+    story = factories.live_story()
+    first = factories.update(story, is_pinned=True)
+    before = LiveUpdate.objects.get(pk=first.pk).changed_at
+    second = factories.update(story, is_pinned=True)
+    first.refresh_from_db()
+    assert not first.is_pinned and second.is_pinned
+    assert first.changed_at >= before
+    assert LiveUpdate.objects.filter(story=story, is_pinned=True).count() == 1
+
+
+def test_editing_a_published_update_keeps_history_and_stamps_edited_at():
+    story = factories.live_story()
+    update = factories.update(story, body="Sara Swisher", published_at=timezone.now())
+    assert update.edited_at is None
+    update = LiveUpdate.objects.get(pk=update.pk)
+    update.body = "Kara Swisher"
+    update.save()
+    assert update.edited_at is not None
+    bodies = [h.body for h in update.history.order_by("history_date")]
+    assert bodies == ["Sara Swisher", "Kara Swisher"]
+
+
+def test_update_str_and_url():
+    story = factories.live_story(slug="live")
+    update = factories.update(story, title="Titre")
+    assert str(update) == "Titre"
+    assert update.get_absolute_url() == f"/stories/live/updates/{update.pk}/"

@@ -1,0 +1,566 @@
+"""Tests for articles.rendering: Markdown -> sanitised HTML.
+
+Hostile inputs are checked by property (what may appear in the output), not by
+exact output strings, so that harmless changes in the Markdown or nh3 output
+do not break them and a real hole always does.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from articles import rendering
+from articles.rendering import render_markdown, sanitize_html
+
+# The policy pinned by these tests, written out independently of the module's
+# constants so that widening the module's allowlist makes a test fail.
+SAFE_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "em", "b", "i", "s", "del", "ins", "mark", "sub", "sup", "small",
+    "abbr", "code", "pre", "kbd", "blockquote", "q", "cite",
+    "ul", "ol", "li", "dl", "dt", "dd", "a",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "figure", "figcaption", "span", "div", "img", "picture", "source",
+}  # fmt: skip
+_CELL = {"align", "colspan", "rowspan", "scope"}
+SAFE_ATTRIBUTES = {
+    "a": {"href", "title", "rel", "class"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
+    "abbr": {"title"},
+    "th": _CELL,
+    "td": _CELL,
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+    "ol": {"start"},
+    "li": {"id"},
+    "sup": {"id"},
+    "div": {"class"},
+    "code": {"class"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "source": {"srcset", "sizes", "type", "media"},
+}
+URL_ATTRIBUTES = {
+    "href", "src", "srcset", "cite", "action", "formaction", "xlink:href",
+    "data", "poster", "background", "ping", "codebase", "to", "values", "from",
+}  # fmt: skip
+SAFE_SCHEMES = {"http", "https", "mailto"}
+# "<!--": comments are always stripped (html.parser and browsers disagree on
+# malformed ones such as "<!-->", so their presence alone is a failure).
+FORBIDDEN_SUBSTRINGS = ("<script", "javascript:", "vbscript:", "data:text", "<!--")
+
+_IGNORED_URL_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+
+
+class _Collector(HTMLParser):
+    """Records every start tag with its (entity-decoded) attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+
+def parse_elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector.elements
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser would see: whitespace/control chars removed, lowercased."""
+    match = _SCHEME.match(_IGNORED_URL_CHARS.sub("", url).lower())
+    return match.group(1) if match else None
+
+
+def url_values(attribute: str, value: str) -> list[str]:
+    if attribute == "srcset":
+        return [part.split()[0] for part in value.split(",") if part.strip()]
+    return [value]
+
+
+def assert_safe_html(html: str, *, markdown_was_rendered: bool = True) -> None:
+    """The sanitiser's contract, as properties of the output.
+
+    With ``markdown_was_rendered=False`` (sanitize_html fed Markdown source), the
+    substring check is limited to "<script": unrendered Markdown such as
+    ``[x](javascript:...)`` legitimately stays as inert escaped text.
+    """
+    lowered = html.lower()
+    needles = FORBIDDEN_SUBSTRINGS if markdown_was_rendered else ("<script", "<!--")
+    for needle in needles:
+        assert needle not in lowered, f"{needle!r} in output: {html!r}"
+    for tag, attrs in parse_elements(html):
+        assert tag in SAFE_TAGS, f"<{tag}> not allowed: {html!r}"
+        for name, value in attrs:
+            assert not name.startswith("on"), f"event handler {name} kept: {html!r}"
+            assert name != "style", f"style attribute kept: {html!r}"
+            assert name in SAFE_ATTRIBUTES.get(tag, set()), (
+                f"{tag}[{name}] kept: {html!r}"
+            )
+            if name in URL_ATTRIBUTES:
+                for url in url_values(name, value or ""):
+                    scheme = url_scheme(url)
+                    assert scheme is None or scheme in SAFE_SCHEMES, (
+                        f"{tag}[{name}]={url!r} has scheme {scheme!r}: {html!r}"
+                    )
+                    if tag in {"img", "source"}:
+                        assert scheme in {None, "http", "https"}, f"image URL {url!r}"
+
+
+HOSTILE_INPUTS = [
+    # <script> and <style>
+    pytest.param("<script>alert(1)</script>", id="script-plain"),
+    pytest.param("<ScRiPt>alert(1)</sCrIpT>", id="script-mixed-case"),
+    pytest.param("<scr<script>ipt>alert(1)</script>", id="script-nested-broken"),
+    pytest.param("<script src=https://evil.example/x.js></script>", id="script-src"),
+    pytest.param(
+        "Texte\n\n<script>\nalert(1)\n</script>\n\nfin", id="script-html-block"
+    ),
+    pytest.param(
+        "<style>body{background:url(javascript:alert(1))}</style>", id="style-tag"
+    ),
+    pytest.param("<p>a</p><script/x>alert(1)</script>", id="script-slash-attr"),
+    # Event handler attributes
+    pytest.param("<img src=x onerror=alert(1)>", id="img-onerror"),
+    pytest.param("<a href='/x' onclick='alert(1)'>x</a>", id="a-onclick"),
+    pytest.param("<svg onload=alert(1)>", id="svg-onload"),
+    pytest.param("<body onload=alert(1)>", id="body-onload"),
+    pytest.param("<p ONMOUSEOVER=alert(1)>x</p>", id="p-onmouseover-upper"),
+    pytest.param("<div/onpointerenter=alert(1)>x</div>", id="div-slash-handler"),
+    # javascript: in every spelling
+    pytest.param("[x](javascript:alert(1))", id="js-md-link"),
+    pytest.param('<a href="javascript:alert(1)">x</a>', id="js-html-link"),
+    pytest.param('<a href="&#106;avascript:alert(1)">x</a>', id="js-decimal-entity"),
+    pytest.param('<a href="&#x6A;avascript&#x3A;alert(1)">x</a>', id="js-hex-entity"),
+    pytest.param(
+        '<a href="&#0000106&#0000097vascript:alert(1)">x</a>', id="js-padded-entity"
+    ),
+    pytest.param('<a href="javascript&colon;alert(1)">x</a>', id="js-colon-entity"),
+    pytest.param("[x](javascript&colon;alert(1))", id="js-md-colon-entity"),
+    pytest.param('<a href="JaVaScRiPt:alert(1)">x</a>', id="js-mixed-case"),
+    pytest.param("[x](JAVASCRIPT:alert(1))", id="js-md-upper"),
+    pytest.param('<a href="  javascript:alert(1)">x</a>', id="js-leading-spaces"),
+    pytest.param('<a href="\tjavascript:alert(1)">x</a>', id="js-leading-tab"),
+    pytest.param('<a href="java\tscript:alert(1)">x</a>', id="js-tab-inside"),
+    pytest.param('<a href="java\nscript:alert(1)">x</a>', id="js-newline-inside"),
+    pytest.param(
+        '<a href="java&#9;scr&#10;ipt:alert(1)">x</a>', id="js-entity-whitespace"
+    ),
+    pytest.param('<a href="\x01javascript:alert(1)">x</a>', id="js-control-char"),
+    pytest.param("[x][1]\n\n[1]: javascript:alert(1)", id="js-reference-link"),
+    pytest.param(
+        '[x][evil]\n\n[evil]: <javascript:alert(1)> "t"', id="js-reference-angle"
+    ),
+    pytest.param("<javascript:alert(1)>", id="js-autolink"),
+    pytest.param("![x](javascript:alert(1))", id="js-md-image"),
+    pytest.param("![x][img]\n\n[img]: javascript:alert(1)", id="js-reference-image"),
+    pytest.param("[x](<javascript:alert(1)>)", id="js-md-angle-destination"),
+    # vbscript:
+    pytest.param("[x](vbscript:msgbox(1))", id="vbs-md-link"),
+    pytest.param('<a href="VbScRiPt:msgbox(1)">x</a>', id="vbs-mixed-case"),
+    pytest.param('<a href="&#118;bscript:msgbox(1)">x</a>', id="vbs-entity"),
+    pytest.param("[x][v]\n\n[v]: vbscript:msgbox(1)", id="vbs-reference"),
+    pytest.param("![x](vbscript:msgbox(1))", id="vbs-image"),
+    # data:
+    pytest.param(
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", id="data-md"
+    ),
+    pytest.param(
+        '<a href="DATA:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+        id="data-html-upper",
+    ),
+    pytest.param(
+        '<a href="&#100;ata:text/html,<script>alert(1)</script>">x</a>',
+        id="data-entity",
+    ),
+    pytest.param(
+        "[x][d]\n\n[d]: data:text/html;base64,PHNjcmlwdD4=", id="data-reference"
+    ),
+    pytest.param("![x](data:text/html;base64,PHNjcmlwdD4=)", id="data-image"),
+    pytest.param('<img src="data:text/html;base64,PHNjcmlwdD4=">', id="data-img-src"),
+    # Embedding and form elements
+    pytest.param('<iframe src="https://evil.example/"></iframe>', id="iframe"),
+    pytest.param(
+        '<iframe srcdoc="<script>alert(1)</script>"></iframe>', id="iframe-srcdoc"
+    ),
+    pytest.param(
+        '<object data="data:text/html;base64,PHNjcmlwdD4="></object>', id="object"
+    ),
+    pytest.param('<embed src="javascript:alert(1)">', id="embed"),
+    pytest.param(
+        '<form action="javascript:alert(1)"><input type=submit></form>',
+        id="form-action",
+    ),
+    pytest.param(
+        '<form><button formaction="javascript:alert(1)">x</button></form>',
+        id="button-formaction",
+    ),
+    pytest.param("<input autofocus onfocus=alert(1)>", id="input-onfocus"),
+    pytest.param(
+        '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+        id="meta-refresh",
+    ),
+    pytest.param('<base href="javascript:alert(1)//">', id="base-href"),
+    pytest.param(
+        '<link rel="stylesheet" href="https://evil.example/x.css">', id="link-tag"
+    ),
+    pytest.param(
+        "<textarea><script>alert(1)</script></textarea>", id="textarea-rawtext"
+    ),
+    pytest.param(
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+        id="noscript-mxss",
+    ),
+    pytest.param("<template><script>alert(1)</script></template>", id="template"),
+    # SVG
+    pytest.param("<svg><script>alert(1)</script></svg>", id="svg-script"),
+    pytest.param(
+        '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+        id="svg-xlink-href",
+    ),
+    pytest.param(
+        '<svg><animate onbegin="alert(1)" attributeName="x" dur="1s"/></svg>',
+        id="svg-animate-onbegin",
+    ),
+    pytest.param(
+        '<svg><a><set attributeName="href" to="javascript:alert(1)"/>'
+        "<text>x</text></a></svg>",
+        id="svg-set-href",
+    ),
+    pytest.param(
+        '<svg><use href="data:image/svg+xml,<svg onload=alert(1)>"/></svg>',
+        id="svg-use-data",
+    ),
+    # MathML
+    pytest.param(
+        '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">'
+        "x</maction></math>",
+        id="math-maction",
+    ),
+    pytest.param(
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        id="math-mxss-mglyph",
+    ),
+    pytest.param(
+        "<math><mi><a href=javascript:alert(1)>x</a></mi></math>", id="math-link"
+    ),
+    # Comments
+    pytest.param("<!-- <script>alert(1)</script> -->", id="comment-script"),
+    pytest.param(
+        "<!--[if IE]><script>alert(1)</script><![endif]-->", id="conditional-comment"
+    ),
+    pytest.param("a <!--> <img src=x onerror=alert(1)> -->", id="comment-abrupt"),
+    pytest.param(
+        "<p><!-- x --!><img src=x onerror=alert(1)></p>", id="comment-bang-close"
+    ),
+    # style attributes and CSS
+    pytest.param(
+        '<p style="background:url(javascript:alert(1))">x</p>', id="style-attr-url"
+    ),
+    pytest.param(
+        '<span style="position:fixed;top:0;left:0">x</span>', id="style-attr-overlay"
+    ),
+    # srcset / odd schemes / attribute injection
+    pytest.param(
+        '<img src="/ok.png" srcset="javascript:alert(1) 1x">', id="img-srcset-js"
+    ),
+    pytest.param(
+        '<picture><source srcset="/a.png 1x, javascript:alert(1) 2x">'
+        '<img src="/a.png"></picture>',
+        id="source-srcset-js",
+    ),
+    pytest.param("<img src=x:alert(1)>", id="img-src-odd-scheme"),
+    pytest.param('<img src="mailto:a@b.example">', id="img-src-mailto"),
+    pytest.param(
+        '<blockquote cite="javascript:alert(1)">q</blockquote>', id="blockquote-cite"
+    ),
+    pytest.param('<q cite="vbscript:msgbox(1)">q</q>', id="q-cite"),
+    pytest.param('## Titre {: onclick="alert(1)" style="x" }', id="attr-list-syntax"),
+    pytest.param(
+        "```{ .python onclick=alert(1) #x style=y }\ncode\n```", id="fenced-attrs"
+    ),
+    pytest.param(
+        '<div markdown="1" onclick="alert(1)">*x*</div>', id="md-in-html-syntax"
+    ),
+    pytest.param('<a href="/x" target="_blank" rel="opener">x</a>', id="a-rel-opener"),
+    pytest.param(
+        '<h2 id="x" class="evil" onmouseover="alert(1)">t</h2>', id="heading-attrs"
+    ),
+    pytest.param(
+        '<img src="/x.png" width="100%;x" height="javascript:1">', id="img-dims"
+    ),
+]
+
+
+def test_there_are_at_least_30_hostile_inputs():
+    assert len(HOSTILE_INPUTS) >= 30
+
+
+@pytest.mark.parametrize("source", HOSTILE_INPUTS)
+def test_hostile_markdown_renders_to_safe_html(source):
+    """Only allowlisted tags/attributes, no handlers/style, no dangerous URL schemes."""
+    assert_safe_html(render_markdown(source))
+
+
+@pytest.mark.parametrize("source", HOSTILE_INPUTS)
+def test_hostile_html_is_safe_through_sanitize_html_alone(source):
+    """sanitize_html is safe by itself, without Markdown's help."""
+    assert_safe_html(sanitize_html(source), markdown_was_rendered=False)
+
+
+@pytest.mark.parametrize("source", HOSTILE_INPUTS)
+def test_rendered_output_is_stable_when_sanitised_again(source):
+    """Output is a fixed point of the sanitiser (no mutation on re-parse)."""
+    html = render_markdown(source)
+    assert sanitize_html(html) == html
+
+
+def test_assert_safe_html_helper_catches_known_bad_output():
+    """The property checker itself must reject the things it is meant to catch."""
+    bad_outputs = [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        '<p style="color:red">x</p>',
+        '<a href="java&#9;script:alert(1)">x</a>',
+        '<a href="data:text/html,x">x</a>',
+        "<iframe></iframe>",
+        '<img src="mailto:a@b.example">',
+        '<source srcset="/a.png 1x, vbscript:x 2x">',
+        "<p>a <!--> <img src=x onerror=alert(1)> --></p>",
+    ]
+    for html in bad_outputs:
+        with pytest.raises(AssertionError):
+            assert_safe_html(html)
+
+
+# --- Safe Markdown survives ------------------------------------------------
+
+
+def test_heading_gets_readable_id():
+    html = render_markdown("## Sans but lucratif ?")
+    assert html == '<h2 id="sans-but-lucratif">Sans but lucratif ?</h2>'
+
+
+def test_heading_ids_keep_french_accents():
+    html = render_markdown("### Élection présidentielle à Besançon")
+    assert '<h3 id="élection-présidentielle-à-besançon">' in html
+
+
+def test_duplicate_headings_get_unique_ids():
+    html = render_markdown("## Contexte\n\n## Contexte")
+    assert 'id="contexte"' in html
+    assert 'id="contexte_1"' in html
+
+
+def test_unordered_list():
+    html = render_markdown("- un\n- deux")
+    assert "<ul>" in html and "<li>un</li>" in html and "<li>deux</li>" in html
+
+
+def test_ordered_list_keeps_start_number():
+    html = render_markdown("3. trois\n4. quatre")
+    assert '<ol start="3">' in html and "<li>quatre</li>" in html
+
+
+def test_external_link_keeps_href_and_gets_rel_noopener_noreferrer():
+    html = render_markdown("[WSJ](https://www.wsj.com/)")
+    assert '<a href="https://www.wsj.com/" rel="noopener noreferrer">WSJ</a>' in html
+
+
+def test_author_supplied_rel_is_replaced():
+    html = render_markdown('<a href="https://x.example/" rel="opener">x</a>')
+    assert 'rel="noopener noreferrer"' in html
+    assert 'rel="opener"' not in html
+
+
+def test_relative_link_is_kept():
+    html = render_markdown("[Lire aussi](/stories/x/)")
+    assert 'href="/stories/x/"' in html
+
+
+def test_anchor_link_is_kept():
+    html = render_markdown("[Plus bas](#contexte)")
+    assert 'href="#contexte"' in html
+
+
+def test_mailto_link_is_kept():
+    html = render_markdown("[Écrire](mailto:redaction@example.org)")
+    assert 'href="mailto:redaction@example.org"' in html
+
+
+def test_link_title_is_kept():
+    html = render_markdown('[x](https://example.org/ "Le titre")')
+    assert 'title="Le titre"' in html
+
+
+def test_emphasis_and_strong():
+    html = render_markdown("*penché* et **gras**")
+    assert "<em>penché</em>" in html and "<strong>gras</strong>" in html
+
+
+def test_table_with_header_and_alignment_without_style():
+    html = render_markdown("| Ville | Votes |\n|:--|--:|\n| Lyon | 12 |")
+    assert "<table>" in html and '<th align="left">Ville</th>' in html
+    assert '<td align="right">12</td>' in html
+    assert "style" not in html
+
+
+def test_fenced_code_keeps_language_class():
+    html = render_markdown("```python\nprint('x')\n```")
+    assert '<pre><code class="language-python">' in html
+
+
+def test_fenced_code_attribute_block_only_keeps_language_class():
+    html = render_markdown("``` { .python .evil #hijack }\nx = 1\n```")
+    assert '<code class="language-python">' in html
+    assert "evil" not in html and "hijack" not in html
+
+
+def test_code_class_other_than_language_is_dropped():
+    html = sanitize_html('<code class="evil language-js other">x</code>')
+    assert html == '<code class="language-js">x</code>'
+
+
+def test_inline_code_with_script_is_escaped_text():
+    html = render_markdown("Ne tapez pas `<script>alert(1)</script>` ici.")
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+    assert "<script" not in html
+
+
+def test_code_block_with_script_is_escaped_text():
+    html = render_markdown("```html\n<script>alert(1)</script>\n```")
+    assert "&lt;script&gt;" in html and "<script" not in html
+
+
+def test_blockquote():
+    html = render_markdown("> Une citation.")
+    assert "<blockquote>" in html and "<p>Une citation.</p>" in html
+
+
+def test_footnotes_render_with_links_and_ids():
+    html = render_markdown("Affirmation[^1].\n\n[^1]: Source : AFP.")
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1"' in html
+    assert '<div class="footnote">' in html
+    assert '<li id="fn:1">' in html
+    assert 'class="footnote-backref" href="#fnref:1"' in html
+    assert "Source : AFP." in html
+
+
+def test_definition_list():
+    html = render_markdown("Terme\n:   Définition")
+    assert "<dl>" in html and "<dt>Terme</dt>" in html and "<dd>Définition</dd>" in html
+
+
+def test_abbreviation():
+    html = render_markdown("L'ONU siège.\n\n*[ONU]: Organisation des Nations unies")
+    assert '<abbr title="Organisation des Nations unies">ONU</abbr>' in html
+
+
+def test_toc_marker_renders_table_of_contents():
+    html = render_markdown("[TOC]\n\n## Un\n\n## Deux")
+    assert '<div class="toc">' in html and 'href="#deux"' in html
+
+
+def test_french_typography_survives_unchanged():
+    text = "« Ça n’a rien d’évident », a-t-elle déclaré — à l’Assemblée ; c’est sûr !"
+    html = render_markdown(text)
+    assert html == f"<p>{text}</p>"
+
+
+def test_https_and_relative_images_are_kept():
+    html = render_markdown(
+        "![Carte](https://cdn.example.org/carte.png)\n\n![Logo](/static/l.png)"
+    )
+    images = [dict(attrs) for tag, attrs in parse_elements(html) if tag == "img"]
+    assert images == [
+        {"src": "https://cdn.example.org/carte.png", "alt": "Carte"},
+        {"src": "/static/l.png", "alt": "Logo"},
+    ]
+
+
+def test_responsive_picture_markup_is_kept():
+    html = sanitize_html(
+        '<picture><source srcset="/a.webp 1x, https://cdn.example.org/a2.webp 2x" '
+        'type="image/webp"><img src="/a.png" alt="A" width="640" height="480" '
+        'loading="lazy"></picture>'
+    )
+    assert 'srcset="/a.webp 1x, https://cdn.example.org/a2.webp 2x"' in html
+    assert 'width="640"' in html and 'loading="lazy"' in html
+
+
+def test_figure_with_caption_is_kept():
+    html = sanitize_html(
+        '<figure><img src="/a.png" alt="A"><figcaption>Légende</figcaption></figure>'
+    )
+    assert "<figure>" in html and "<figcaption>Légende</figcaption>" in html
+
+
+def test_blockquote_cite_with_https_is_kept():
+    html = sanitize_html('<blockquote cite="https://example.org/source">q</blockquote>')
+    assert 'cite="https://example.org/source"' in html
+
+
+def test_protocol_relative_and_path_colons_are_not_mistaken_for_schemes():
+    html = sanitize_html(
+        '<a href="/stories/a:b/">x</a><img src="//cdn.example.org/x.png">'
+    )
+    assert 'href="/stories/a:b/"' in html and 'src="//cdn.example.org/x.png"' in html
+
+
+# --- Empty input, purity, sanitize_html on its own ---------------------------
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_render_markdown_empty_or_none_gives_empty_string(empty):
+    assert render_markdown(empty) == ""
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_sanitize_html_empty_or_none_gives_empty_string(empty):
+    assert sanitize_html(empty) == ""
+
+
+def test_sanitize_html_strips_script_with_its_content():
+    assert (
+        sanitize_html("<p>avant<script>alert(1)</script>après</p>")
+        == "<p>avantaprès</p>"
+    )
+
+
+def test_sanitize_html_strips_comments():
+    assert sanitize_html("<p>a<!-- secret -->b</p>") == "<p>ab</p>"
+
+
+def test_no_state_leaks_between_calls():
+    """A fresh Markdown instance per call: footnotes/abbreviations don't carry over."""
+    first = render_markdown("A[^1] ONU\n\n[^1]: Note.\n\n*[ONU]: Organisation")
+    second = render_markdown("B ONU")
+    assert "footnote" in first and "<abbr" in first
+    assert second == "<p>B ONU</p>"
+
+
+def test_markdown_extensions_exclude_attribute_injecting_ones():
+    """md_in_html and attr_list let authors set attributes: never enabled."""
+    names = {name.rsplit(".", 1)[-1] for name in rendering.MARKDOWN_EXTENSIONS}
+    assert not names & {"md_in_html", "attr_list", "extra"}
+
+
+def test_allowlist_constants_contain_nothing_dangerous():
+    dangerous_tags = {
+        "script", "style", "iframe", "object", "embed", "form", "input", "button",
+        "meta", "base", "link", "svg", "math", "textarea", "template", "frame",
+    }  # fmt: skip
+    assert not rendering.ALLOWED_TAGS & dangerous_tags
+    assert rendering.ALLOWED_TAGS <= SAFE_TAGS
+    for tag, attributes in rendering.ALLOWED_ATTRIBUTES.items():
+        assert attributes <= SAFE_ATTRIBUTES[tag], tag
+        assert "style" not in attributes
+        assert not any(name.startswith("on") for name in attributes)
+    assert set(rendering.ALLOWED_URL_SCHEMES) == SAFE_SCHEMES

@@ -1,0 +1,52 @@
+"""Settings are read from the environment and are safe in production."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k8#Zp!2vQw9@Lr5^Tn7&Yx3*Bc6(Md1)Gh4_Jf0+Ks8=Ua2-Ve5?Wi7",
+    "DJANGO_ALLOWED_HOSTS": "news.example.org",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://news.example.org",
+}
+
+
+def manage(*args, env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_reports_nothing_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite tuning only applies to SQLite")
+    options = connection.settings_dict["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"]

@@ -1,0 +1,115 @@
+"""Reader pages: who sees what, at what cost, with which times."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Story
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_live_stories_first_then_the_latest(client):
+    older_live = factories.live_story(headline="Live one",
+                                      published_at=timezone.now() - timedelta(days=2))
+    newest = factories.story(headline="Newest")
+    factories.story(headline="Hidden draft", status=Story.Status.DRAFT)
+    html = client.get("/").content.decode()
+    assert html.index("Live one") < html.index("Newest")
+    assert "Hidden draft" not in html
+    assert older_live and newest
+
+
+def test_section_and_author_pages_list_their_published_stories(client):
+    writer = factories.author(name="Kara")
+    story = factories.story(authors=[writer], headline="By Kara")
+    factories.story(headline="Other")
+    factories.story(authors=[writer], headline="Kara draft", status=Story.Status.DRAFT)
+    author_page = client.get(writer.get_absolute_url()).content.decode()
+    assert "By Kara" in author_page and "Other" not in author_page
+    assert "Kara draft" not in author_page
+    section_page = client.get(story.section.get_absolute_url()).content.decode()
+    assert "By Kara" in section_page and "Other" not in section_page
+    assert client.get("/sections/nope/").status_code == 404
+
+
+def test_story_page_is_a_semantic_article_with_zoned_times(client):
+    story = factories.story(
+        headline="OpenAI",
+        standfirst="Le board",
+        published_at=datetime(2023, 11, 20, 6, 45, tzinfo=UTC),
+        authors=[factories.author(name="Claire")],
+    )
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert re.search(r"<article class=\"story[^\"]*\">", html)
+    assert "<h1>OpenAI</h1>" in html
+    assert "Le board" in html and "Claire" in html
+    assert 'datetime="2023-11-20T07:45:00+01:00"' in html
+    assert "20 nov. 2023, 07:45 CET" in html
+    assert '<html lang="fr">' in html
+
+
+def test_summer_times_read_cest():
+    from articles.templatetags.newsroom import zoned_time
+
+    summer = zoned_time(datetime(2023, 7, 14, 10, 0, tzinfo=UTC), "Europe/Paris")
+    assert "12:00 CEST" in summer and "+02:00" in summer
+    new_york = zoned_time(datetime(2023, 11, 20, 5, 42, tzinfo=UTC), "America/New_York")
+    assert "00:42 EST" in new_york and "-05:00" in new_york
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": Story.Status.DRAFT},
+        {"status": Story.Status.IN_REVIEW},
+        {"published_at": timezone.now() + timedelta(days=1)},
+    ],
+    ids=["draft", "in-review", "scheduled"],
+)
+def test_unpublished_stories_are_404_to_readers(client, fields):
+    story = factories.story(**fields)
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_unknown_story_is_404(client):
+    assert client.get("/stories/no-such-story/").status_code == 404
+
+
+def test_withdrawn_story_answers_410_with_a_notice(client):
+    story = factories.story(status=Story.Status.WITHDRAWN, withdrawal_note="Retiré pour erreur.")
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 410
+    assert "Retiré pour erreur." in response.content.decode()
+    assert story.body_html not in response.content.decode()
+
+
+def test_story_page_query_count_does_not_grow_with_authors(client, django_assert_num_queries):
+    one = factories.story(authors=[factories.author()])
+    many = factories.story(authors=[factories.author() for _ in range(12)])
+    with django_assert_num_queries(3):
+        client.get(one.get_absolute_url())
+    with django_assert_num_queries(3):
+        client.get(many.get_absolute_url())
+
+
+def test_story_page_answers_304_to_a_conditional_get(client):
+    story = factories.story()
+    first = client.get(story.get_absolute_url())
+    assert first.status_code == 200 and first["ETag"]
+    again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    story.expected_version = story.version
+    story.headline = "Changed"
+    story.save()
+    changed = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and "Changed" in changed.content.decode()
+
+
+def test_english_readers_get_the_english_interface(client):
+    story = factories.story(language="en")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert '<html lang="en">' in html
