@@ -113,3 +113,15 @@ def test_english_readers_get_the_english_interface(client):
     story = factories.story(language="en")
     html = client.get(story.get_absolute_url()).content.decode()
     assert '<html lang="en">' in html
+
+
+def test_interface_is_french_by_default_and_english_on_request(client):
+    assert "Aller au contenu" in client.get("/").content.decode()
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Skip to content" in english
+
+
+def test_story_interface_follows_the_story_language(client):
+    story = factories.live_story(language="fr", summary="- un fait")
+    html = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "L’essentiel" in html and '<html lang="fr">' in html
