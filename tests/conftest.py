@@ -5,6 +5,12 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Password hashing is deliberately slow; tests only need it to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
     yield

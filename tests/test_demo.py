@@ -1,0 +1,35 @@
+"""The demo newsroom loads, reloads without duplicates, and tells its times right."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from articles.models import Correction, LiveUpdate, Story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_is_idempotent_and_prints_local_only_logins(capsys):
+    call_command("demo")
+    counts = (Story.objects.count(), LiveUpdate.objects.count(), User.objects.count(),
+              Correction.objects.count())
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert counts == (Story.objects.count(), LiveUpdate.objects.count(), User.objects.count(),
+                      Correction.objects.count())
+    assert "local use only" in out
+    assert "editor / " in out and "livedesk / " in out and "reporter / " in out
+
+
+def test_demo_story_is_live_coverage_with_true_times(client):
+    call_command("demo")
+    story = Story.objects.get(slug="openai-licencie-sam-altman")
+    updates = LiveUpdate.objects.published().filter(story=story)
+    assert updates.count() >= 6
+    assert updates.filter(is_key_event=True).exists()
+    assert updates.filter(is_pinned=True).count() == 1
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert '<time datetime="2023-11-20T07:45:00+01:00"' in html
+    # The Wall Street Journal's report: 00:42 in New York is 06:42 in Paris.
+    assert "0 h 42 EST" in html and "6 h 42 CET" in html
+    assert "Kara Swisher" in html and "Sara Swisher" in html  # the correction trail
