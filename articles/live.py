@@ -5,7 +5,9 @@ updates however many come after them; the story's own address shows the latest o
 """
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, Subquery, prefetch_related_objects
@@ -14,6 +16,7 @@ from django.http import Http404
 from articles.models import LiveUpdate
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_CHANGES = 100
 # A save's change time is taken just before its transaction commits, so a poll can see a later
 # change before an earlier one lands. The cursor never moves past "now minus this lag", so such
 # a change is still picked up by the next poll; the client applies repeats idempotently.
@@ -24,20 +27,35 @@ def per_page():
     return settings.NEWSROOM_UPDATES_PER_PAGE
 
 
-def cursor_to_datetime(cursor):
-    """Cursors are microseconds since the epoch, as text; "0" means from the start."""
-    try:
-        micros = int(cursor)
-    except (TypeError, ValueError):
-        raise ValueError("cursor must be an integer") from None
-    if micros < 0 or micros > 10**17:
-        raise ValueError("cursor out of range")
-    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC) if micros else EPOCH
+class Cursor(NamedTuple):
+    """A position in a story's stream of changes: a change time, and the row id among equals.
+
+    As text it is microseconds since the epoch, optionally followed by "." and the row id;
+    "0" means from the start.
+    """
+
+    at: datetime
+    id: int = 0
+
+    @classmethod
+    def parse(cls, text):
+        match = CURSOR_PATTERN.fullmatch(text or "")
+        if not match:
+            raise ValueError("since must be a cursor from this endpoint, or 0")
+        micros, row = int(match["micros"]), int(match["id"] or 0)
+        if micros > MAX_MICROS:
+            raise ValueError("since is out of range")
+        return cls(EPOCH + timedelta(microseconds=micros), row)
+
+    def __str__(self):
+        delta = self.at - EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return f"{micros}.{self.id}" if self.id else str(micros)
 
 
-def datetime_to_cursor(value):
-    delta = value - EPOCH
-    return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+CURSOR_PATTERN = re.compile(r"(?P<micros>\d{1,17})(?:\.(?P<id>\d{1,18}))?")
+MAX_MICROS = 10**17
+START = Cursor(EPOCH)
 
 
 def with_corrections(updates, story=None):
@@ -116,17 +134,25 @@ def last_change(story):
     )
 
 
-def changes_since(story, since):
-    """Updates changed after `since` (created, edited, deleted), oldest change first."""
-    return list(
+def changes_since(story, since, limit=MAX_CHANGES):
+    """Up to `limit` updates changed after the cursor (created, edited, deleted), in change order,
+    and whether more are waiting: each answer costs the same however long the story is."""
+    rows = list(
         LiveUpdate.objects.filter(story=story)
-        .changed_since(since)
+        .changed_since(since.at, since.id)
         .select_related("author")
-        .order_by("changed_at", "id")
+        .order_by("changed_at", "id")[: limit + 1]
     )
+    return rows[:limit], len(rows) > limit
 
 
-def next_cursor(changes, since, now):
-    latest = max((update.changed_at for update in changes), default=since)
-    ceiling = now - timedelta(seconds=COMMIT_LAG_SECONDS)
-    return max(since, min(latest, ceiling))
+def next_cursor(changes, more, since, now):
+    if not changes:
+        return since
+    last = changes[-1]
+    reached = Cursor(last.changed_at, last.id)
+    if more:
+        return reached
+    # At the head of the stream, stay COMMIT_LAG_SECONDS behind now (see above).
+    ceiling = Cursor(now - timedelta(seconds=COMMIT_LAG_SECONDS))
+    return max(since, min(reached, ceiling))

@@ -291,13 +291,15 @@ class LiveUpdateQuerySet(models.QuerySet):
     def oldest_first(self):
         return self.order_by("published_at", "id")
 
-    def changed_since(self, cursor):
-        """Rows whose change time passed the cursor and has come: the polling endpoint's query.
+    def changed_since(self, at, after_id=0):
+        """Rows whose change passed (`at`, `after_id`) and has come: what the polling endpoint sends.
 
         `changed_at` is never earlier than `published_at`, so a scheduled update reaches open
         pages on its minute, and a change that is not due yet stays invisible.
         """
-        return self.filter(changed_at__gt=cursor, changed_at__lte=timezone.now())
+        return self.filter(changed_at__lte=timezone.now()).filter(
+            Q(changed_at__gt=at) | Q(changed_at=at, id__gt=after_id)
+        )
 
 
 class LiveUpdate(VersionedModel):

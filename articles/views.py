@@ -136,7 +136,7 @@ def _story_context(story, page, changed):
         "corrections": corrections,
         "ld": structured_data.for_story(story, stream, corrections),
         "poll_cursor": (
-            live.datetime_to_cursor(changed or live.EPOCH) if stream and stream.is_latest else None
+            str(live.Cursor(changed or live.EPOCH)) if stream and stream.is_latest else None
         ),
     }
 
@@ -175,26 +175,27 @@ def update_detail(request, slug, pk):
 def update_changes(request, slug):
     """The polling endpoint: every update created, edited or deleted since the cursor."""
     try:
-        since = live.cursor_to_datetime(request.GET.get("since", "0"))
-    except ValueError:
-        return JsonResponse({"error": "since must be a cursor from this endpoint, or 0"},
-                            status=400)
-    story = get_object_or_404(Story.objects.published().only(
-        "id", "slug", "time_zone", "language", "is_live", "live_ended_at"), slug=slug)
-    changes = live.changes_since(story, since)
-    now = timezone.now()
-    cursor = live.next_cursor(changes, since, now)
-    last_modified = max([since] + [update.changed_at for update in changes])
+        since = live.Cursor.parse(request.GET.get("since", "0"))
+    except ValueError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    story = get_object_or_404(
+        Story.objects.published().only("id", "slug", "time_zone", "language", "is_live"),
+        slug=slug,
+    )
+    changes, more = live.changes_since(story, since)
+    cursor = live.next_cursor(changes, more, since, timezone.now())
+    last_modified = max([since.at] + [update.changed_at for update in changes])
     digest = hashlib.sha1(
-        ";".join(f"{u.pk}:{u.version}" for u in changes).encode() + story.slug.encode()
+        ";".join(f"{u.pk}:{u.version}" for u in changes).encode()
     ).hexdigest()[:16]
-    etag = quote_etag(f"{live.datetime_to_cursor(since)}-{digest}-{story.is_live:d}")
+    etag = quote_etag(f"{story.pk}-{since}-{digest}-{story.is_live:d}")
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is None:
         live.with_corrections(changes, story)
         with translation.override(story.language):
             payload = {
-                "cursor": live.datetime_to_cursor(cursor),
+                "cursor": str(cursor),
+                "more": more,
                 "is_live": story.is_live,
                 "updates": [_change_payload(story, update) for update in changes],
             }

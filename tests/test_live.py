@@ -166,19 +166,37 @@ def test_poll_cost_does_not_grow_with_the_story(client, django_assert_max_num_qu
     story = factories.live_story()
     with time_machine.travel(timezone.now() - timedelta(minutes=5), tick=False):
         bulk_updates(story, 1000, start=timezone.now() - timedelta(days=1))
-    cursor = live.datetime_to_cursor(timezone.now() - timedelta(minutes=1))
+    cursor = str(live.Cursor(timezone.now() - timedelta(minutes=1)))
     factories.update(story)
     with django_assert_max_num_queries(3):
         data = poll(client, story, cursor).json()
     assert len(data["updates"]) == 1
 
 
-@pytest.mark.parametrize("cursor", ["abc", "-5", "1e9", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "cursor", ["abc", "-5", "1e9", "99999999999999999999", "12.", "1.2.3", " 12", "12\x00"]
+)
 def test_poll_rejects_bad_cursors_clearly(client, cursor):
     story = factories.live_story()
     response = poll(client, story, cursor)
     assert response.status_code == 400
     assert "since" in response.json()["error"]
+
+
+def test_poll_pages_through_a_long_backlog_without_losing_ties(client):
+    story = factories.live_story()
+    with time_machine.travel(timezone.now() - timedelta(minutes=5), tick=False):
+        made = bulk_updates(story, 250)
+    LiveUpdate.objects.filter(story=story).update(changed_at=made[0].changed_at)  # all equal
+    seen, cursor, rounds = [], "0", 0
+    while True:
+        data = poll(client, story, cursor).json()
+        seen += [u["id"] for u in data["updates"]]
+        cursor, rounds = data["cursor"], rounds + 1
+        if not data["more"]:
+            break
+    assert sorted(seen) == sorted(u.pk for u in made) and len(seen) == 250
+    assert rounds == 3
 
 
 def test_poll_is_404_for_unpublished_stories(client):
