@@ -44,6 +44,32 @@ class BylineInline(admin.TabularInline):
     verbose_name = _("author")
     verbose_name_plural = _("byline (in order)")
 
+    # The byline is part of the story, as an M2M row would be: whoever may edit the story may
+    # edit its byline (a reporter names the authors of their own draft), whatever the rights on
+    # the Byline model itself.
+    def _story_admin(self):
+        return self.admin_site.get_model_admin(Story)
+
+    def _may_edit_story(self, request, obj):
+        story_admin = self._story_admin()
+        if obj is None:
+            return story_admin.has_add_permission(request) or story_admin.has_change_permission(
+                request
+            )
+        return story_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._story_admin().has_view_or_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return self._may_edit_story(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)
+
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
@@ -89,9 +115,9 @@ class StoryAdminForm(VersionCheckedForm):
         status = cleaned.get("status")
         was = self.initial.get("status") if self.instance.pk else Story.Status.DRAFT
         out_states = {Story.Status.PUBLISHED, Story.Status.WITHDRAWN}
-        if (status in out_states or was in out_states) and status != was:
-            if not publishing.can_publish(user):
-                self.add_error("status", _("Only an editor can publish or withdraw a story."))
+        changes_publication = (status in out_states or was in out_states) and status != was
+        if changes_publication and not publishing.can_publish(user):
+            self.add_error("status", _("Only an editor can publish or withdraw a story."))
         if status == Story.Status.PUBLISHED and not cleaned.get("published_at"):
             cleaned["published_at"] = timezone.now()
             self.instance.published_at = cleaned["published_at"]
@@ -107,7 +133,9 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     list_display = [
         "headline", "section", "status_label", "published_at", "is_live", "byline", "preview_link",
     ]
-    list_filter = ["status", "is_live", "section", "language", ("published_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status", "is_live", "section", "language", ("published_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["headline", "standfirst", "body", "slug"]
     prepopulated_fields = {"slug": ["headline"]}
     date_hierarchy = "published_at"
@@ -193,7 +221,13 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     @admin.action(description=_("Submit for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        done = sum(publishing.submit_for_review(story=s, by=request.user) for s in queryset)
+        # The action is offered to anyone who may change some story; each story is checked,
+        # so a reporter cannot send someone else's draft to review.
+        done = sum(
+            publishing.submit_for_review(story=s, by=request.user)
+            for s in queryset
+            if self.has_change_permission(request, s)
+        )
         self.message_user(request, _("%(n)d stories submitted for review.") % {"n": done})
 
     @admin.action(description=_("Publish"), permissions=["publish"])
@@ -233,7 +267,9 @@ class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = LiveUpdateAdminForm
     list_display = ["__str__", "story", "published_at", "is_key_event", "is_pinned", "status",
                     "deleted_at"]
-    list_filter = ["is_key_event", "is_pinned", "status", ("deleted_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "is_key_event", "is_pinned", "status", ("deleted_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["title", "body", "story__headline"]
     list_select_related = ["story"]
     autocomplete_fields = ["story"]

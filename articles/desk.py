@@ -148,10 +148,15 @@ def coverage(request, pk):
     story = get_object_or_404(Story, pk=pk)
     if not publishing.can_run_live(request.user):
         raise PermissionDenied
-    if request.POST.get("action") == "start":
+    action = request.POST.get("action")
+    if action == "start":
         publishing.start_live(story=story, by=request.user)
         messages.success(request, _("Live coverage started."))
         return redirect("articles:desk_story", pk=story.pk)
-    publishing.end_live(story=story, by=request.user)
-    messages.success(request, _("Live coverage ended."))
-    return redirect("articles:desk")
+    if action == "end":
+        publishing.end_live(story=story, by=request.user)
+        messages.success(request, _("Live coverage ended."))
+        return redirect("articles:desk")
+    # Anything else (a typo, a stale or forged form) must not end the coverage.
+    messages.error(request, _("Unknown action."))
+    return redirect("articles:desk_story", pk=story.pk)

@@ -66,6 +66,16 @@ class LiveUpdateEditForm(LiveUpdateForm):
     class Meta(LiveUpdateForm.Meta):
         fields = ["title", "body", "is_key_event", "published_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["published_at"].help_text = _(
+            "Leave empty to keep the current time. A time in the future schedules the update."
+        )
+
+    def clean_published_at(self):
+        # An emptied time box keeps the update's time: the column cannot be empty.
+        return self.cleaned_data.get("published_at") or self.instance.published_at
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("is_correction") and not cleaned.get("correction_note", "").strip():

@@ -203,6 +203,13 @@ class Story(VersionedModel):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        self.summary_html = render_markdown(self.summary)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "summary_html"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:story", args=[self.slug])
 
@@ -216,13 +223,6 @@ class Story(VersionedModel):
                 raise ValidationError(
                     {"slug": _("The address of a story that has been published cannot change.")}
                 )
-
-    def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
-        self.summary_html = render_markdown(self.summary)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "summary_html"}
-        super().save(*args, **kwargs)
 
     @property
     def zone(self):
@@ -292,7 +292,7 @@ class LiveUpdateQuerySet(models.QuerySet):
         return self.order_by("published_at", "id")
 
     def changed_since(self, at, after_id=0):
-        """Rows whose change passed (`at`, `after_id`) and has come: what the polling endpoint sends.
+        """Rows changed after (`at`, `after_id`), up to now: what the polling endpoint sends.
 
         `changed_at` is never earlier than `published_at`, so a scheduled update reaches open
         pages on its minute, and a change that is not due yet stays invisible.
@@ -367,18 +367,12 @@ class LiveUpdate(VersionedModel):
     def __str__(self):
         return self.title or self.body[:60]
 
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded_content = (instance.__dict__.get("title"), instance.__dict__.get("body"))
-        return instance
-
     def save(self, *args, **kwargs):
         now = timezone.now()
         loaded = getattr(self, "_loaded_content", None)
-        if loaded is not None and loaded != (self.title, self.body):
-            if self.published_at and self.published_at <= now:
-                self.edited_at = now
+        edited = loaded is not None and loaded != (self.title, self.body)
+        if edited and self.published_at and self.published_at <= now:
+            self.edited_at = now
         self.body_html = render_markdown(self.body)
         self.changed_at = max(now, self.published_at or now)
         if kwargs.get("update_fields") is not None:
@@ -398,13 +392,19 @@ class LiveUpdate(VersionedModel):
             super().save(*args, **kwargs)
         self._loaded_content = (self.title, self.body)
 
+    def get_absolute_url(self):
+        return reverse("articles:update", args=[self.story.slug, self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_content = (instance.__dict__.get("title"), instance.__dict__.get("body"))
+        return instance
+
     def validate_constraints(self, exclude=None):
         # Pinning an update unpins the story's other one in save(), so the one-pin rule is
         # enforced there and by the database, not reported as a form error.
         super().validate_constraints(exclude={*(exclude or ()), "is_pinned"})
-
-    def get_absolute_url(self):
-        return reverse("articles:update", args=[self.story.slug, self.pk])
 
     @property
     def anchor(self):

@@ -65,6 +65,9 @@ def start_live(*, story, by):
 def end_live(*, story, by):
     if not can_run_live(by):
         raise PermissionDenied
+    if not story.is_live:
+        # Ending twice (two people, a double click) keeps the time coverage really ended.
+        return
     story.is_live = False
     story.live_ended_at = timezone.now()
     story.save(update_fields=["is_live", "live_ended_at"])

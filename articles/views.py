@@ -80,13 +80,15 @@ def _page_param(request):
         raise Http404("No such page.") from None
 
 
+def _digest(text):
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
 def _freshness(story, changed):
     """ETag and Last-Modified of a story page: the story's version and its updates' last change."""
     stamps = [story.updated_at] + ([changed] if changed else [])
     last_modified = max(stamps)
-    tag = hashlib.sha1(
-        f"{story.pk}:{story.version}:{changed and changed.timestamp()}".encode()
-    ).hexdigest()[:20]
+    tag = _digest(f"{story.pk}:{story.version}:{changed and changed.timestamp()}")
     return tag, last_modified
 
 
@@ -185,9 +187,7 @@ def update_changes(request, slug):
     changes, more = live.changes_since(story, since)
     cursor = live.next_cursor(changes, more, since, timezone.now())
     last_modified = max([since.at] + [update.changed_at for update in changes])
-    digest = hashlib.sha1(
-        ";".join(f"{u.pk}:{u.version}" for u in changes).encode()
-    ).hexdigest()[:16]
+    digest = _digest(";".join(f"{u.pk}:{u.version}" for u in changes))
     etag = quote_etag(f"{story.pk}-{since}-{digest}-{story.is_live:d}")
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is None:

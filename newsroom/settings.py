@@ -31,7 +31,7 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is not set. Set it to a long random value in production, "
             "or set DJANGO_DEBUG=1 for local development."
         )
-    SECRET_KEY = "dev-only-not-secret-newsroom-key-do-not-use-in-production-0123456789"
+    SECRET_KEY = "dev-only-not-secret-newsroom-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

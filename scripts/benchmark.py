@@ -127,11 +127,12 @@ def main():
             except OSError:
                 time.sleep(0.2)
         body = urllib.request.urlopen(story).read().decode()
-        cursor = re.search(r'data-cursor="(\d+)"', body).group(1)
+        cursor = re.search(r'data-cursor="([\d.]+)"', body).group(1)
+        poll = f"{story}updates/?since="
         targets = {
             "story page (1,000 updates)": story,
-            "polling endpoint (nothing new)": f"{base}/stories/openai-licencie-sam-altman/updates/?since={cursor}",
-            "polling endpoint (since=0, all 1,009)": f"{base}/stories/openai-licencie-sam-altman/updates/?since=0",
+            "polling endpoint (nothing new)": poll + cursor,
+            "polling endpoint (since=0, first 100)": poll + "0",
             "home page": f"{base}/",
         }
         print(f"gunicorn gthread, {args.workers} workers x 8 threads, SQLite, "

@@ -77,11 +77,12 @@ UPDATES = [
         "title": "OpenAI annonce le départ de Sam Altman",
         "key": True,
         "body": (
-            "Dans un billet publié à {sf} à San Francisco ({paris} à Paris), le conseil "
+            f"Dans un billet publié à {clock(ANNOUNCED, SAN_FRANCISCO)} à San Francisco "
+            f"({clock(ANNOUNCED, PARIS)} à Paris), le conseil "
             "d’administration d’OpenAI annonce que Sam Altman quitte la direction générale. "
             "Il lui reproche de ne pas avoir été « constamment franc » dans ses échanges avec "
             "lui. **Mira Murati**, directrice technique, assure l’intérim."
-        ).format(sf=clock(ANNOUNCED, SAN_FRANCISCO), paris=clock(ANNOUNCED, PARIS)),
+        ),
     },
     {
         "at": utc(2023, 11, 18, 0, 30),
@@ -131,10 +132,11 @@ UPDATES = [
         "at": WSJ_REPORT,
         "title": "Emmett Shear nommé patron par intérim",
         "body": (
-            "Le [Wall Street Journal](https://www.wsj.com/) écrit à {ny} à New York ({paris} à "
+            "Le [Wall Street Journal](https://www.wsj.com/) écrit à "
+            f"{clock(WSJ_REPORT, NEW_YORK)} à New York ({clock(WSJ_REPORT, PARIS)} à "
             "Paris) que Sam Altman ne reviendra pas : Emmett Shear, cofondateur de Twitch, "
             "prend la direction générale par intérim."
-        ).format(ny=clock(WSJ_REPORT, NEW_YORK), paris=clock(WSJ_REPORT, PARIS)),
+        ),
     },
     {
         "at": utc(2023, 11, 20, 6, 45),
@@ -152,10 +154,11 @@ UPDATES = [
         "title": "Microsoft recrute Sam Altman et Greg Brockman",
         "key": True,
         "body": (
-            "Satya Nadella, le patron de Microsoft, annonce à {paris} (heure de Paris) que Sam "
+            "Satya Nadella, le patron de Microsoft, annonce à "
+            f"{clock(NADELLA, PARIS)} (heure de Paris) que Sam "
             "Altman et Greg Brockman rejoignent Microsoft pour y diriger une nouvelle équipe "
             "de recherche avancée en IA. Il redit son attachement au partenariat avec OpenAI."
-        ).format(paris=clock(NADELLA, PARIS)),
+        ),
     },
     {
         "at": utc(2023, 11, 20, 13, 30),
