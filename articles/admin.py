@@ -99,6 +99,13 @@ class LiveUpdateInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
 
+    def has_change_permission(self, request, obj=None):
+        # Existing updates are edited on the desk or on their own admin page (the change link),
+        # each with its own version check. Editable here, every update would travel with the
+        # story's form, and any desk edit or pin during coverage would make an editor's
+        # unrelated save of the story stale. Updates can still be added and deleted here.
+        return False
+
 
 class StoryAdminForm(VersionCheckedForm):
     class Meta:
@@ -275,6 +282,10 @@ class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     autocomplete_fields = ["story"]
     actions = ["restore"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An update belongs to its story's stream; moving it would break both streams' cursors.
+        return ["story"] if obj else []
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -302,6 +313,11 @@ class CorrectionAdmin(admin.ModelAdmin):
     readonly_fields = ["by"]
 
     def save_model(self, request, obj, form, change):
-        if obj.by_id is None:
-            obj.by = request.user
-        super().save_model(request, obj, form, change)
+        publishing.save_correction(correction=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        publishing.delete_correction(correction=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for correction in queryset:
+            publishing.delete_correction(correction=correction, by=request.user)

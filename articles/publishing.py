@@ -34,11 +34,14 @@ def publish(*, story, by, at=None):
     """Publish now, or on the minute of `at` when it is in the future (a schedule)."""
     if not can_publish(by):
         raise PermissionDenied("Only editors can publish.")
+    first_time = story.status not in (Story.Status.PUBLISHED, Story.Status.WITHDRAWN)
     story.status = Story.Status.PUBLISHED
+    now = timezone.now()
     if at is not None:
         story.published_at = at
-    elif story.published_at is None or story.published_at > timezone.now():
-        story.published_at = timezone.now()
+    elif story.published_at is None or (first_time and story.published_at < now):
+        # A future time set on a draft is a schedule and is kept; a stale past one is not.
+        story.published_at = now
     story.save(update_fields=["status", "published_at", "updated_at"])
     return True
 
@@ -118,3 +121,40 @@ def set_pinned(*, update, by, pinned):
 def set_key_event(*, update, by, key_event):
     update.is_key_event = key_event
     update.save(update_fields=["is_key_event"])
+
+
+def _touch_targets(*, story_ids=(), update_ids=()):
+    """Move the change time of stories and updates whose page shows a correction that changed.
+
+    A story page is cached and answers 304 until its story or its updates change; a correction
+    is a row of its own, so without this readers would not see it until something else changed.
+    """
+    for story in Story.objects.filter(pk__in={pk for pk in story_ids if pk}):
+        story.save(update_fields=["updated_at"])
+    for update in LiveUpdate.objects.filter(pk__in={pk for pk in update_ids if pk}):
+        update.save(update_fields=["changed_at"])
+
+
+@transaction.atomic
+def save_correction(*, correction, by):
+    """Save a new or edited correction; the story or update it is on (and was on) shows it."""
+    previous = (
+        Correction.objects.filter(pk=correction.pk).values("story_id", "update_id").first()
+        if correction.pk
+        else None
+    ) or {}
+    if correction.by_id is None:
+        correction.by = by
+    correction.save()
+    _touch_targets(
+        story_ids=(correction.story_id, previous.get("story_id")),
+        update_ids=(correction.update_id, previous.get("update_id")),
+    )
+    return correction
+
+
+@transaction.atomic
+def delete_correction(*, correction, by):
+    story_id, update_id = correction.story_id, correction.update_id
+    correction.delete()
+    _touch_targets(story_ids=(story_id,), update_ids=(update_id,))

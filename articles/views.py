@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles import live, structured_data
 from articles.models import Author, LiveUpdate, Section, Story
@@ -24,13 +24,13 @@ def _story_list(request, queryset, template, context):
     return render(request, template, {**context, "page_obj": page, "stories": page.object_list})
 
 
-@require_GET
+@require_safe
 def home(request):
     stories = Story.objects.published().order_by("-is_live", "-published_at", "-id")
     return _story_list(request, stories, "articles/home.html", {})
 
 
-@require_GET
+@require_safe
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     stories = Story.objects.published().filter(section=section)
@@ -38,7 +38,7 @@ def section_detail(request, slug):
                                                                       "intro": section.description})
 
 
-@require_GET
+@require_safe
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     stories = Story.objects.published().filter(bylines__author=author)
@@ -97,7 +97,7 @@ def _public(response, *, max_age):
     return response
 
 
-@require_GET
+@require_safe
 def story_detail(request, slug):
     try:
         story = _published_story(slug)
@@ -137,13 +137,14 @@ def _story_context(story, page, changed):
         "stream": stream,
         "corrections": corrections,
         "ld": structured_data.for_story(story, stream, corrections),
+        "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "poll_cursor": (
             str(live.Cursor(changed or live.EPOCH)) if stream and stream.is_latest else None
         ),
     }
 
 
-@require_GET
+@require_safe
 def update_detail(request, slug, pk):
     try:
         story = _published_story(slug)
@@ -173,7 +174,7 @@ def update_detail(request, slug, pk):
     return _public(response, max_age=60)
 
 
-@require_GET
+@require_safe
 def update_changes(request, slug):
     """The polling endpoint: every update created, edited or deleted since the cursor."""
     try:

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from tests import factories
 
@@ -33,18 +34,21 @@ def livedesk(db):
 
 
 @pytest.fixture
-def editor_client(client, editor):
+def editor_client(editor):
+    client = Client()  # its own, so a test can hold several roles' clients at once
     client.force_login(editor)
     return client
 
 
 @pytest.fixture
-def reporter_client(client, reporter):
+def reporter_client(reporter):
+    client = Client()  # its own, so a test can hold several roles' clients at once
     client.force_login(reporter)
     return client
 
 
 @pytest.fixture
-def livedesk_client(client, livedesk):
+def livedesk_client(livedesk):
+    client = Client()  # its own, so a test can hold several roles' clients at once
     client.force_login(livedesk)
     return client

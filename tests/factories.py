@@ -1,6 +1,7 @@
 """Small builders for test data: each makes a valid row with what the test does not care about."""
 
 import itertools
+from importlib import import_module
 from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
@@ -57,5 +58,20 @@ def user(username=None, *, group=None, staff=True, **fields):
         **fields,
     )
     if group:
-        created.groups.add(Group.objects.get(name=group))
+        created.groups.add(role(group))
     return created
+
+
+def role(name):
+    """The editorial group; a transactional test's flush removes the migration-made rows."""
+    from django.contrib.auth.models import Permission
+
+    group, made = Group.objects.get_or_create(name=name)
+    if made:
+        roles = import_module("articles.migrations.0002_editorial_groups").ROLES
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="articles", codename__in=roles[name]
+            )
+        )
+    return group

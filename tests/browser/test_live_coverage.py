@@ -1,0 +1,88 @@
+"""The live desk posts, edits and deletes; a reader's page opened before picks it all up."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from articles.models import LiveUpdate
+from tests import factories
+from tests.browser.conftest import axe_violations, login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The acceptance figure: a change reaches an open page within 20 seconds, at the default
+# polling interval.
+WITHIN_MS = 20_000
+
+
+def test_desk_changes_reach_an_open_reader_page_without_reload(
+    live_server, browser, shot, console_errors
+):
+    story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
+    earlier = timezone.now() - timedelta(hours=1)
+    for i in range(30):
+        factories.update(story, title=f"Ancienne {i}", body="Texte.\n\n" * 6,
+                         published_at=earlier + timedelta(minutes=i))
+    factories.user("ines", group="Live desk")
+
+    reader_context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 800})
+    reader = reader_context.new_page()
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    first_article = reader.locator("[data-stream] article.update").first
+    assert "Ancienne 29" in first_article.inner_text()
+    assert axe_violations(reader) == []
+
+    desk = browser.new_context(locale="fr-FR").new_page()
+    login(desk, live_server, "ines")
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.fill("#id_title", "Emmett Shear nommé")
+    desk.fill("#id_body", "Le **Wall Street Journal** annonce un patron par intérim.")
+    desk.locator(".desk-post button[type=submit]").click()
+    expect(desk.locator(".messages")).to_contain_text("publiée")
+    shot(desk, "live-1-desk-after-post")
+
+    # The reader is at the top: the update is inserted at the top of the stream.
+    newest = reader.locator("[data-stream] article.update").first
+    expect(newest).to_contain_text("Emmett Shear nommé", timeout=WITHIN_MS)
+    expect(newest.locator("strong")).to_have_text("Wall Street Journal")
+    shot(reader, "live-2-reader-new-update")
+
+    # The reader scrolls down: the next update waits behind a button.
+    reader.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    scrolled_to = reader.evaluate("window.scrollY")
+    desk.fill("#id_title", "Microsoft recrute Sam Altman")
+    desk.fill("#id_body", "Satya Nadella confirme.")
+    desk.locator(".desk-post button[type=submit]").click()
+    button = reader.locator("button.new-updates")
+    expect(button).to_be_visible(timeout=WITHIN_MS)
+    expect(button).to_contain_text("1 nouvelle mise à jour")
+    assert reader.evaluate("window.scrollY") == scrolled_to  # the text did not move
+    assert re.match(r"^\(1\) ", reader.title())
+    shot(reader, "live-3-reader-button")
+    button.click()
+    expect(reader.locator("[data-stream] article.update").first).to_contain_text(
+        "Microsoft recrute Sam Altman"
+    )
+    expect(button).to_be_hidden()
+
+    # An edit (marked as a correction) and a delete reach the open page too.
+    shear = LiveUpdate.objects.get(title="Emmett Shear nommé")
+    desk.goto(f"{live_server.url}/desk/updates/{shear.pk}/edit/")
+    desk.fill("#id_title", "Emmett Shear, patron par intérim")
+    desk.check("#id_is_correction")
+    desk.fill("#id_correction_note", "Le titre précisait mal sa fonction.")
+    desk.locator("form button[type=submit]").last.click()
+    edited = reader.locator(f"#update-{shear.pk}")
+    expect(edited).to_contain_text("Emmett Shear, patron par intérim", timeout=WITHIN_MS)
+    expect(edited.locator(".correction")).to_contain_text("précisait mal")
+
+    doomed = LiveUpdate.objects.get(title="Ancienne 29")
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.locator(f"[data-update-id='{doomed.pk}'] button[data-action=delete]").click()
+    expect(reader.locator(f"#update-{doomed.pk}")).to_have_count(0, timeout=WITHIN_MS)
+    shot(reader, "live-4-reader-after-edit-and-delete")
+    assert console_errors == []
+    reader_context.close()

@@ -1,0 +1,629 @@
+"""The editors' admin: roles, the story workflow, previews, optimistic locking, soft deletes.
+
+Every test goes through the admin with the test client, as a person in the role would.
+"""
+
+from html import escape
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from articles.forms import STALE_MESSAGE
+from articles.models import Byline, LiveUpdate, Story
+from articles.rendering import render_markdown
+from tests import factories
+
+STORY_ADD = "/admin/articles/story/add/"
+STORY_LIST = "/admin/articles/story/"
+
+
+def change_url(story):
+    return f"/admin/articles/story/{story.pk}/change/"
+
+
+def english_client(user=None):
+    """A client of its own (so two people can work at once), with the admin in English."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor_c(editor):
+    return english_client(editor)
+
+
+@pytest.fixture
+def reporter_c(reporter):
+    return english_client(reporter)
+
+
+@pytest.fixture
+def livedesk_c(livedesk):
+    return english_client(livedesk)
+
+
+def english(message):
+    with translation.override("en"):
+        return escape(str(message))
+
+
+class _FormScraper(HTMLParser):
+    """Collects what a browser would submit from the admin's main form."""
+
+    def __init__(self, is_the_form):
+        super().__init__(convert_charrefs=True)
+        self.is_the_form = is_the_form
+        self.in_form = False
+        self.data = {}
+        self._select = None
+        self._select_seen = False
+        self._textarea = None
+
+    def _add(self, name, value):
+        if "__prefix__" in name:
+            return
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = self.is_the_form(attrs)
+        if not self.in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "file", "reset"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self._add(name, attrs.get("value") or "on")
+                return
+            self._add(name, attrs.get("value") or "")
+        elif tag == "select" and name:
+            self._select = (name, "multiple" in attrs)
+            self._select_seen = False
+            self._first_option = None
+        elif tag == "option" and self._select:
+            value = attrs.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in attrs:
+                self._add(self._select[0], value)
+                self._select_seen = True
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select" and self._select:
+            name, multiple = self._select
+            if not self._select_seen and not multiple and self._first_option is not None:
+                self._add(name, self._first_option)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            # Browsers drop the newline that follows <textarea>.
+            self._add(name, text[1:] if text.startswith("\n") else text)
+            self._textarea = None
+
+
+def form_data(response, form_id="story_form"):
+    """The POST a browser would send for the admin form in `response`, as rendered."""
+    assert response.status_code == 200, response.status_code
+    scraper = _FormScraper(lambda attrs: attrs.get("id") == form_id)
+    scraper.feed(response.content.decode())
+    assert scraper.data, f"no form #{form_id} in the page"
+    return {name: values if len(values) > 1 else values[0] for name, values in scraper.data.items()}
+
+
+def inline_management(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def errors_in(response):
+    return response.context["adminform"].form.errors if response.context else None
+
+
+# --- Roles -------------------------------------------------------------------------------------
+
+
+def _perms(name):
+    return set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_three_roles_exist_with_the_permissions_the_design_gives_them():
+    reporter, editor, live = _perms("Reporter"), _perms("Editor"), _perms("Live desk")
+    assert {"add_story", "change_story", "view_story"} <= reporter
+    assert "publish_story" not in reporter
+    assert "run_live_coverage" not in reporter
+    assert {"publish_story", "run_live_coverage", "change_story", "add_story"} <= editor
+    assert {"add_liveupdate", "change_liveupdate", "delete_liveupdate"} <= live
+    assert "change_story" not in live
+    assert "publish_story" not in live
+    assert "add_story" not in live
+
+
+@pytest.mark.django_db
+def test_a_reporters_account_has_the_reporter_rights_and_nothing_more(reporter, editor, livedesk):
+    assert reporter.has_perm("articles.add_story")
+    assert not reporter.has_perm("articles.publish_story")
+    assert not livedesk.has_perm("articles.change_story")
+    assert not livedesk.has_perm("articles.publish_story")
+    assert editor.has_perm("articles.publish_story")
+    assert editor.has_perm("articles.run_live_coverage")
+
+
+# --- Reporter: create drafts, never publish ------------------------------------------------------
+
+
+def _add_story_post(response, **fields):
+    """The add form as rendered, filled in; inline management forms come from the page."""
+    data = form_data(response)
+    section = factories.section()
+    data.update(
+        {
+            "headline": "Council votes on the budget",
+            "slug": "council-votes-on-the-budget",
+            "standfirst": "The vote is expected tonight.",
+            "section": str(section.pk),
+            "body": "## Background\n\nThe council meets at 18:00.",
+            "summary": "- a vote\n- tonight",
+            "status": "draft",
+            "language": "en",
+            "time_zone": "Europe/Paris",
+        }
+    )
+    data.update(fields)
+    return data
+
+
+def test_a_reporter_adds_a_draft_and_is_stamped_as_its_creator(reporter_c, reporter):
+    page = reporter_c.get(STORY_ADD)
+    data = _add_story_post(page)
+    # All three inlines' management forms are part of the page and the POST.
+    for prefix in ("bylines", "corrections", "updates"):
+        assert f"{prefix}-TOTAL_FORMS" in data, prefix
+    response = reporter_c.post(STORY_ADD, data)
+    assert response.status_code == 302, errors_in(response)
+    story = Story.objects.get(slug="council-votes-on-the-budget")
+    assert story.status == Story.Status.DRAFT
+    assert story.published_at is None
+    assert story.created_by == reporter
+    assert story.body_html == render_markdown(data["body"])
+    assert "Background</h2>" in story.body_html
+    assert not Story.objects.published().filter(pk=story.pk).exists()
+
+
+def test_a_reporter_can_name_the_authors_of_their_own_draft(reporter_c):
+    page = reporter_c.get(STORY_ADD)
+    first, second = factories.author(name="Ada"), factories.author(name="Grace")
+    data = _add_story_post(page)
+    data.update(inline_management("bylines", total=2))
+    data.update({"bylines-0-author": str(first.pk), "bylines-0-position": "0",
+                 "bylines-1-author": str(second.pk), "bylines-1-position": "1"})
+    response = reporter_c.post(STORY_ADD, data)
+    assert response.status_code == 302, errors_in(response)
+    story = Story.objects.get(slug="council-votes-on-the-budget")
+    assert [b.author.name for b in Byline.objects.filter(story=story)] == ["Ada", "Grace"]
+
+
+def test_a_reporter_cannot_create_a_story_already_published(reporter_c):
+    page = reporter_c.get(STORY_ADD)
+    assert 'value="published"' not in page.content.decode()
+    response = reporter_c.post(STORY_ADD, _add_story_post(page, status="published"))
+    assert response.status_code == 200
+    assert "status" in errors_in(response)
+    assert not Story.objects.filter(slug="council-votes-on-the-budget").exists()
+
+
+def test_a_reporter_cannot_publish_their_draft_from_the_change_form(reporter_c, reporter):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=reporter)
+    data = form_data(reporter_c.get(change_url(story)))
+    data["status"] = "published"
+    response = reporter_c.post(change_url(story), data)
+    assert response.status_code == 200
+    assert "status" in errors_in(response)
+    assert b"errornote" in response.content
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+    assert story.published_at is None
+    assert not Story.objects.published().filter(pk=story.pk).exists()
+
+
+def test_a_reporter_submits_their_draft_for_review_from_the_change_form(reporter_c, reporter):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=reporter)
+    data = form_data(reporter_c.get(change_url(story)))
+    data.update({"status": "in_review", "standfirst": "Checked and ready."})
+    response = reporter_c.post(change_url(story), data)
+    assert response.status_code == 302, errors_in(response)
+    story.refresh_from_db()
+    assert (story.status, story.standfirst) == (Story.Status.IN_REVIEW, "Checked and ready.")
+
+
+def test_the_publish_action_is_not_offered_to_a_reporter_and_posting_it_changes_nothing(
+    reporter_c, reporter
+):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=reporter)
+    listing = reporter_c.get(STORY_LIST)
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert 'value="submit_for_review"' in html
+    assert 'value="publish_stories"' not in html
+    assert 'value="withdraw_stories"' not in html
+    for action in ("publish_stories", "withdraw_stories"):
+        reporter_c.post(STORY_LIST, {"action": action, "_selected_action": [story.pk]})
+        story.refresh_from_db()
+        assert story.status == Story.Status.DRAFT
+        assert story.published_at is None
+
+
+def test_a_reporter_cannot_edit_someone_elses_draft(reporter_c):
+    other = factories.user("other-reporter", group="Reporter")
+    story = factories.story(
+        headline="Theirs", status=Story.Status.DRAFT, published_at=None, created_by=other
+    )
+    page = reporter_c.get(change_url(story))
+    # Read-only at most: no editable headline, no save button.
+    assert page.status_code in (200, 403)
+    if page.status_code == 200:
+        assert b'name="headline"' not in page.content
+        assert b'name="_save"' not in page.content
+    response = reporter_c.post(
+        change_url(story), {"headline": "Mine now", "slug": story.slug, "status": "draft"}
+    )
+    assert response.status_code == 403
+    story.refresh_from_db()
+    assert story.headline == "Theirs"
+
+
+def test_a_reporter_cannot_submit_someone_elses_draft_for_review_with_the_action(reporter_c):
+    other = factories.user("other-reporter", group="Reporter")
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=other)
+    reporter_c.post(STORY_LIST, {"action": "submit_for_review", "_selected_action": [story.pk]})
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+@pytest.mark.parametrize("status", [Story.Status.IN_REVIEW, Story.Status.PUBLISHED])
+def test_a_reporter_cannot_edit_their_own_story_once_it_left_draft(reporter_c, reporter, status):
+    story = factories.story(headline="Filed", status=status, created_by=reporter)
+    page = reporter_c.get(change_url(story))
+    assert page.status_code in (200, 403)
+    assert b'name="_save"' not in page.content
+    response = reporter_c.post(
+        change_url(story), {"headline": "Rewritten", "slug": story.slug, "status": "draft"}
+    )
+    assert response.status_code == 403
+    story.refresh_from_db()
+    assert (story.headline, story.status) == ("Filed", status)
+
+
+# --- Editor: publish and withdraw --------------------------------------------------------------
+
+
+def test_an_editor_publishes_with_the_action(editor_c):
+    story = factories.story(status=Story.Status.IN_REVIEW, published_at=None)
+    assert b'value="publish_stories"' in editor_c.get(STORY_LIST).content
+    before = timezone.now()
+    response = editor_c.post(
+        STORY_LIST, {"action": "publish_stories", "_selected_action": [story.pk]}
+    )
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.status == Story.Status.PUBLISHED
+    assert before <= story.published_at <= timezone.now()
+    public = editor_c.get(story.get_absolute_url())
+    assert public.status_code == 200
+    assert story.headline.encode() in public.content
+
+
+def test_an_editor_publishes_from_the_change_form(editor_c):
+    story = factories.story(
+        headline="Ready to go", status=Story.Status.IN_REVIEW, published_at=None
+    )
+    data = form_data(editor_c.get(change_url(story)))
+    data["status"] = "published"
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 302, errors_in(response)
+    story.refresh_from_db()
+    assert story.status == Story.Status.PUBLISHED
+    assert story.published_at is not None and story.published_at <= timezone.now()
+    assert Story.objects.published().filter(pk=story.pk).exists()
+    assert Client().get(story.get_absolute_url()).status_code == 200
+
+
+def test_withdrawing_a_story_makes_its_public_page_answer_410(editor_c):
+    story = factories.story(headline="Retracted claim")
+    assert Client().get(story.get_absolute_url()).status_code == 200
+    response = editor_c.post(
+        STORY_LIST, {"action": "withdraw_stories", "_selected_action": [story.pk]}
+    )
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.status == Story.Status.WITHDRAWN
+    gone = Client().get(story.get_absolute_url())
+    assert gone.status_code == 410
+    assert not Story.objects.published().filter(pk=story.pk).exists()
+
+
+# --- Draft preview -----------------------------------------------------------------------------
+
+
+def test_staff_preview_a_draft_that_readers_cannot_reach(editor_c):
+    story = factories.story(
+        headline="Embargoed scoop", body="Secret **body**", status=Story.Status.DRAFT,
+        published_at=None,
+    )
+    preview_url = f"/admin/articles/story/{story.pk}/preview/"
+    response = editor_c.get(preview_url)
+    assert response.status_code == 200
+    assert b"Embargoed scoop" in response.content
+    assert b"<strong>body</strong>" in response.content
+    assert "noindex" in response["X-Robots-Tag"]
+    assert "no-store" in response["Cache-Control"]
+
+    anonymous = Client().get(preview_url)
+    assert anonymous.status_code == 302
+    assert "/admin/login/" in anonymous["Location"]
+    assert b"Embargoed scoop" not in anonymous.content
+
+    public = Client().get(story.get_absolute_url())
+    assert public.status_code == 404
+    assert b"Embargoed scoop" not in public.content
+
+
+def test_the_change_form_links_a_draft_to_its_preview(editor_c):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None)
+    page = editor_c.get(change_url(story))
+    assert f"/admin/articles/story/{story.pk}/preview/".encode() in page.content
+
+
+# --- Two people, one story ---------------------------------------------------------------------
+
+
+def test_a_save_from_a_stale_form_is_refused_and_keeps_the_first_save(editor):
+    story = factories.story(headline="Original")
+    first, second = english_client(editor), english_client(editor)
+    data_one = form_data(first.get(change_url(story)))
+    data_two = form_data(second.get(change_url(story)))
+    assert data_one["expected_version"] == data_two["expected_version"] == str(story.version)
+
+    data_one["headline"] = "First editor's headline"
+    response = first.post(change_url(story), data_one)
+    assert response.status_code == 302, errors_in(response)
+
+    data_two["headline"] = "Second editor's headline"
+    response = second.post(change_url(story), data_two)
+    assert response.status_code == 200
+    assert english(STALE_MESSAGE) in response.content.decode()
+    story.refresh_from_db()
+    assert story.headline == "First editor's headline"
+
+
+def test_a_desk_edit_to_an_update_does_not_block_an_editor_saving_the_story(editor_c, livedesk):
+    """Optimistic locking refuses overwrites, not unrelated work during live coverage."""
+    story = factories.live_story(standfirst="Old standfirst")
+    update = factories.update(story, body="First version")
+    data = form_data(editor_c.get(change_url(story)))
+    # Meanwhile the live desk corrects and pins the update the editor has on screen.
+    desk = english_client(livedesk)
+    edit = form_data_plain(desk.get(f"/desk/updates/{update.pk}/edit/"))
+    edit["body"] = "Second version"
+    assert desk.post(f"/desk/updates/{update.pk}/edit/", edit).status_code == 302
+    assert desk.post(f"/desk/updates/{update.pk}/action/", {"action": "pin"}).status_code == 302
+
+    data["standfirst"] = "New standfirst"
+    data["updates-0-body"] = "Stale text from the story form"  # even if forged: never saved
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 302, errors_in(response)
+    story.refresh_from_db()
+    update.refresh_from_db()
+    assert story.standfirst == "New standfirst"
+    assert (update.body, update.is_pinned) == ("Second version", True)
+
+
+def test_an_editor_adds_and_deletes_updates_from_the_story_form(editor_c, editor):
+    story = factories.live_story()
+    old = factories.update(story, body="Retracted line.")
+    data = form_data(editor_c.get(change_url(story)))
+    assert data["updates-TOTAL_FORMS"] == "1"
+    data.update(inline_management("updates", total=2, initial=1))
+    data["updates-0-DELETE"] = "on"
+    now = timezone.localtime()
+    data.update({"updates-1-body": "Added from the admin.", "updates-1-status": "published",
+                 "updates-1-published_at_0": now.strftime("%Y-%m-%d"),
+                 "updates-1-published_at_1": now.strftime("%H:%M:%S")})
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 302, errors_in(response)
+    old.refresh_from_db()
+    assert old.deleted_at is not None  # a soft delete, as everywhere
+    added = LiveUpdate.objects.get(story=story, body="Added from the admin.")
+    assert added.created_by == editor
+    assert LiveUpdate.objects.published().filter(pk=added.pk).exists()
+
+
+def form_data_plain(response):
+    """The form a page posts to itself (the desk's edit form), as a browser would send it."""
+    assert response.status_code == 200
+    scraper = _FormScraper(lambda attrs: attrs.get("method") == "post" and "action" not in attrs)
+    scraper.feed(response.content.decode())
+    return {name: values if len(values) > 1 else values[0] for name, values in
+            scraper.data.items()}
+
+
+# --- Live desk in the admin --------------------------------------------------------------------
+
+
+def test_the_live_desk_may_view_but_not_change_a_story_in_the_admin(livedesk_c):
+    story = factories.live_story(headline="Storm hits the coast", body="Original body")
+    page = livedesk_c.get(change_url(story))
+    assert page.status_code == 200
+    assert b"Storm hits the coast" in page.content
+    assert b'name="body"' not in page.content
+    assert b'name="_save"' not in page.content
+    response = livedesk_c.post(
+        change_url(story),
+        {"headline": story.headline, "slug": story.slug, "body": "Rewritten by the desk",
+         "section": story.section_id, "status": "published"},
+    )
+    assert response.status_code == 403
+    story.refresh_from_db()
+    assert story.body == "Original body"
+
+
+def test_the_live_desk_cannot_publish_or_withdraw_with_the_actions(livedesk_c):
+    draft = factories.story(status=Story.Status.IN_REVIEW, published_at=None)
+    out = factories.story()
+    listing = livedesk_c.get(STORY_LIST)
+    assert listing.status_code == 200
+    assert b'value="publish_stories"' not in listing.content
+    livedesk_c.post(STORY_LIST, {"action": "publish_stories", "_selected_action": [draft.pk]})
+    livedesk_c.post(STORY_LIST, {"action": "withdraw_stories", "_selected_action": [out.pk]})
+    draft.refresh_from_db()
+    out.refresh_from_db()
+    assert draft.status == Story.Status.IN_REVIEW and draft.published_at is None
+    assert out.status == Story.Status.PUBLISHED
+
+
+def test_the_live_desk_cannot_add_a_story(livedesk_c):
+    assert livedesk_c.get(STORY_ADD).status_code == 403
+
+
+# --- Live updates in the admin -----------------------------------------------------------------
+
+
+def test_deleting_a_live_update_in_the_admin_is_a_soft_delete(editor_c):
+    story = factories.live_story()
+    update = factories.update(story, body="Wrong figures")
+    delete_url = f"/admin/articles/liveupdate/{update.pk}/delete/"
+    assert editor_c.get(delete_url).status_code == 200
+    response = editor_c.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302
+    update.refresh_from_db()  # the row is still there
+    assert update.deleted_at is not None
+    assert update.body == "Wrong figures"
+    assert not LiveUpdate.objects.published().filter(pk=update.pk).exists()
+    page = Client().get(story.get_absolute_url())
+    assert b"Wrong figures" not in page.content
+
+
+def test_the_delete_selected_action_soft_deletes_updates_too(editor_c):
+    story = factories.live_story()
+    updates = [factories.update(story), factories.update(story)]
+    response = editor_c.post(
+        "/admin/articles/liveupdate/",
+        {"action": "delete_selected", "_selected_action": [u.pk for u in updates], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert LiveUpdate.objects.filter(story=story).count() == 2
+    assert not LiveUpdate.objects.filter(story=story, deleted_at__isnull=True).exists()
+
+
+def test_the_restore_action_brings_a_deleted_update_back(editor_c):
+    story = factories.live_story()
+    update = factories.update(story, body="Back again", deleted_at=timezone.now())
+    editor_c.post(
+        "/admin/articles/liveupdate/", {"action": "restore", "_selected_action": [update.pk]}
+    )
+    update.refresh_from_db()
+    assert update.deleted_at is None
+    assert b"Back again" in Client().get(story.get_absolute_url()).content
+
+
+# --- Cost --------------------------------------------------------------------------------------
+
+
+def test_the_story_list_costs_the_same_however_many_stories(
+    editor_c, django_assert_max_num_queries
+):
+    section = factories.section()
+    people = [factories.author(), factories.author()]
+    factories.story(section=section, authors=people)
+    with CaptureQueriesContext(connection) as few:
+        assert editor_c.get(STORY_LIST).status_code == 200
+    for _ in range(15):
+        factories.story(section=section, authors=people)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = editor_c.get(STORY_LIST)
+    assert response.status_code == 200
+    assert response.content.count(people[0].name.encode()) >= 16
+
+
+# --- Corrections -------------------------------------------------------------------------------
+
+
+def test_a_correction_added_in_the_correction_admin_reaches_the_story_page(editor_c):
+    story = factories.story(headline="Board fires chief")
+    reader = Client()
+    assert reader.get(story.get_absolute_url()).status_code == 200  # the page is now cached
+    page = editor_c.get("/admin/articles/correction/add/")
+    data = form_data(page, form_id="correction_form")
+    data.update({"story": str(story.pk), "note": "An earlier version misnamed the chair."})
+    response = editor_c.post("/admin/articles/correction/add/", data)
+    assert response.status_code == 302, errors_in(response)
+    assert b"An earlier version misnamed the chair." in reader.get(
+        story.get_absolute_url()
+    ).content
+
+
+def test_a_correction_on_an_update_and_its_removal_reach_the_story_page(editor_c):
+    story = factories.live_story()
+    update = factories.update(story, body="Sara Swisher reports.")
+    reader = Client()
+    assert reader.get(story.get_absolute_url()).status_code == 200
+    data = form_data(editor_c.get("/admin/articles/correction/add/"), form_id="correction_form")
+    data.update({"update": str(update.pk), "note": "Kara, not Sara."})
+    assert editor_c.post("/admin/articles/correction/add/", data).status_code == 302
+    assert b"Kara, not Sara." in reader.get(story.get_absolute_url()).content
+
+    correction = update.corrections.get()
+    delete_url = f"/admin/articles/correction/{correction.pk}/delete/"
+    assert editor_c.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not update.corrections.exists()
+    assert b"Kara, not Sara." not in reader.get(story.get_absolute_url()).content
+
+
+def test_the_address_of_a_published_story_cannot_change_in_the_admin(editor_c):
+    story = factories.story(slug="board-fires-chief")
+    data = form_data(editor_c.get(change_url(story)))
+    data["slug"] = "a-new-address"
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 200
+    assert "slug" in errors_in(response)
+    story.refresh_from_db()
+    assert story.slug == "board-fires-chief"
+
+
+def test_a_stale_edit_in_the_live_update_admin_is_refused(editor):
+    update = factories.update(factories.live_story(), body="Original.")
+    url = f"/admin/articles/liveupdate/{update.pk}/change/"
+    first, second = english_client(editor), english_client(editor)
+    data_one = form_data(first.get(url), form_id="liveupdate_form")
+    data_two = form_data(second.get(url), form_id="liveupdate_form")
+    data_one["body"] = "First edit."
+    assert first.post(url, data_one).status_code == 302
+    data_two["body"] = "Second edit."
+    response = second.post(url, data_two)
+    assert response.status_code == 200
+    assert english(STALE_MESSAGE) in response.content.decode()
+    update.refresh_from_db()
+    assert update.body == "First edit."
