@@ -17,6 +17,9 @@ from articles import live, structured_data
 from articles.models import Author, LiveUpdate, Section, Story
 
 STORIES_PER_PAGE = 20
+# The key carries the story's version and its updates' last change; the timeout bounds how long
+# a change to a related row (an author renamed) takes to show.
+STORY_CACHE_SECONDS = 300
 
 
 def _story_list(request, queryset, template, context):
@@ -122,7 +125,7 @@ def story_detail(request, slug):
                 # Public pages print nothing of the user, so this render can be shared.
                 request=request,
             )
-        cache.set(key, html, 60 * 60)
+        cache.set(key, html, STORY_CACHE_SECONDS)
     response = HttpResponse(html)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
