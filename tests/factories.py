@@ -1,8 +1,8 @@
 """Small builders for test data: each makes a valid row with what the test does not care about."""
 
 import itertools
-from importlib import import_module
 from datetime import timedelta
+from importlib import import_module
 
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
