@@ -38,8 +38,10 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, live desk: /desk/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Connections are not kept between requests in tests: the live server's threads would otherwise
+# hold the test database open when pytest drops it.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_CONN_MAX_AGE=0 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

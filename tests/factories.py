@@ -75,3 +75,13 @@ def role(name):
             )
         )
     return group
+
+
+def english_client(user=None):
+    """A client of its own (so two people can work at once), with the interface in English."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -17,6 +17,7 @@ from articles.forms import STALE_MESSAGE
 from articles.models import Byline, LiveUpdate, Story
 from articles.rendering import render_markdown
 from tests import factories
+from tests.factories import english_client
 
 STORY_ADD = "/admin/articles/story/add/"
 STORY_LIST = "/admin/articles/story/"
@@ -24,14 +25,6 @@ STORY_LIST = "/admin/articles/story/"
 
 def change_url(story):
     return f"/admin/articles/story/{story.pk}/change/"
-
-
-def english_client(user=None):
-    """A client of its own (so two people can work at once), with the admin in English."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

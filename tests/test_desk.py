@@ -15,6 +15,7 @@ from articles.forms import STALE_MESSAGE
 from articles.models import Correction, LiveUpdate, Story
 from articles.rendering import render_markdown
 from tests import factories
+from tests.factories import english_client
 
 DESK = "/desk/"
 
@@ -33,14 +34,6 @@ def action_url(update):
 
 def coverage_url(story):
     return f"/desk/stories/{story.pk}/coverage/"
-
-
-def english_client(user=None):
-    """A client of its own (two people can work at once), with the interface in English."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def english(message):
