@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from articles.rendering import render_markdown
+from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown
 
 TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
 
@@ -133,11 +133,14 @@ class Story(VersionedModel):
     standfirst = models.TextField(
         _("standfirst"), blank=True, help_text=_("One or two sentences under the headline.")
     )
-    body = MarkdownxField(_("body"), blank=True, help_text=_("Markdown."))
+    body = MarkdownxField(
+        _("body"), blank=True, max_length=MAX_MARKDOWN_LENGTH, help_text=_("Markdown.")
+    )
     body_html = models.TextField(editable=False, blank=True)
     summary = MarkdownxField(
         _("what you need to know"),
         blank=True,
+        max_length=5000,
         help_text=_("Markdown. A short list of the key facts, shown in a box above the story."),
     )
     summary_html = models.TextField(editable=False, blank=True)
@@ -311,7 +314,7 @@ class LiveUpdate(VersionedModel):
         Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="updates"
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
-    body = MarkdownxField(_("text"), help_text=_("Markdown."))
+    body = MarkdownxField(_("text"), max_length=20_000, help_text=_("Markdown."))
     body_html = models.TextField(editable=False, blank=True)
     author = models.ForeignKey(
         Author,

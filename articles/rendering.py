@@ -18,6 +18,7 @@ this module can be used as django-markdownx's ``MARKDOWNX_MARKDOWNIFY_FUNCTION``
 and from model ``save()`` methods.
 """
 
+import html
 import re
 
 import markdown
@@ -33,7 +34,6 @@ MARKDOWN_EXTENSIONS = (
     "fenced_code",
     "footnotes",
     "sane_lists",
-    "def_list",
     "abbr",
     "toc",
 )
@@ -180,9 +180,34 @@ def _new_markdown() -> markdown.Markdown:
     )
 
 
+# Hostile input that is valid Markdown can still be costly. Python-Markdown's inline patterns
+# rescan the rest of the text for each opening "[" or "<", so a text of a few thousand of them
+# takes seconds (20,000 "[" took 52 s here): past these counts they are escaped, and render as
+# the characters they are. Real stories use a few dozen.
+MAX_OPENERS = {"[": 1000, "<": 2000}
+_OPENER_ENTITIES = {"[": "&#91;", "<": "&lt;"}
+# Longest text an editor may save in one Markdown field (forms validate it with a clear error).
+MAX_MARKDOWN_LENGTH = 100_000
+
+
+def _defuse(text: str) -> str:
+    # Forms refuse longer texts; this bounds what a preview request can make the server do.
+    text = text[:MAX_MARKDOWN_LENGTH]
+    for opener, limit in MAX_OPENERS.items():
+        if text.count(opener) > limit:
+            text = text.replace(opener, _OPENER_ENTITIES[opener])
+    return text
+
+
 def _markdown_to_html(text: str) -> str:
     """Unsanitised HTML straight from Markdown. Never output this as is."""
-    return _new_markdown().convert(text)
+    try:
+        return _new_markdown().convert(_defuse(text))
+    except RecursionError:
+        # Some nestings recurse once per level; such a text is shown as plain paragraphs.
+        return "".join(
+            f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip()
+        )
 
 
 def sanitize_html(html: str | None) -> str:

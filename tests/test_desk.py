@@ -557,3 +557,12 @@ def test_the_desk_index_costs_the_same_however_many_live_stories(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = desk.get(DESK)
     assert response.content.decode().count('href="/desk/stories/') == 9
+
+
+def test_an_oversized_update_is_refused_with_a_clear_error_and_nothing_saved(livedesk):
+    story = factories.live_story()
+    desk = english_client(livedesk)
+    response = desk.post(f"/desk/stories/{story.pk}/", {"title": "Long", "body": "a" * 20_001})
+    assert response.status_code == 200
+    assert "at most 20000 characters" in response.content.decode()
+    assert not LiveUpdate.objects.filter(story=story).exists()

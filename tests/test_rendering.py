@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from articles import rendering
-from articles.rendering import render_markdown, sanitize_html
+from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown, sanitize_html
 
 # The policy pinned by these tests, written out independently of the module's
 # constants so that widening the module's allowlist makes a test fail.
@@ -453,9 +453,54 @@ def test_footnotes_render_with_links_and_ids():
     assert "Source : AFP." in html
 
 
-def test_definition_list():
-    html = render_markdown("Terme\n:   Définition")
-    assert "<dl>" in html and "<dt>Terme</dt>" in html and "<dd>Définition</dd>" in html
+def test_definition_lists_are_not_an_extension_since_they_recurse_per_line():
+    """def_list parsed "a\n: b\n" x 4000 by recursion and crashed: it is not enabled."""
+    html = render_markdown("a\n: b\n" * 4000)
+    assert "<dl>" not in html and html.count("a") >= 4000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 20000 + "x" + "]" * 20000,  # 52 s before the opener limit
+        "[a](" * 10000,  # 17 s
+        "![" * 4000,
+        "[a][" * 4000,
+        "*[A]: b\n" * 4000 + "A " * 4000,
+        "<http://" * 4000,
+    ],
+    ids=["nested-brackets", "open-links", "images", "references", "abbreviations", "autolinks"],
+)
+def test_thousands_of_openers_are_escaped_not_parsed(text):
+    """Past MAX_OPENERS, "[" and "<" render as themselves: each would rescan the text."""
+    html = render_markdown(text)
+    assert "<a " not in html and "<img" not in html and "<abbr" not in html
+    if "[" in text:
+        assert html.count("[") == text.count("[")
+    else:
+        assert html.count("&lt;") == text.count("<")
+
+
+def test_below_the_opener_limit_links_still_render():
+    html = render_markdown("[lien](https://example.org/) " * 900)
+    assert html.count('<a href="https://example.org/"') == 900
+
+
+def test_recursion_in_the_markdown_parser_falls_back_to_plain_paragraphs(monkeypatch):
+    """A nesting that exhausts the stack renders as escaped text instead of a server error."""
+
+    class Exploding:
+        def convert(self, text):
+            raise RecursionError
+
+    monkeypatch.setattr(rendering, "_new_markdown", Exploding)
+    html = render_markdown("Un <b>texte</b>\n\nSuite")
+    assert html == "<p>Un &lt;b&gt;texte&lt;/b&gt;</p><p>Suite</p>"
+
+
+def test_text_past_the_length_limit_is_cut_in_previews():
+    html = render_markdown("a" * (MAX_MARKDOWN_LENGTH + 500))
+    assert html.count("a") == MAX_MARKDOWN_LENGTH
 
 
 def test_abbreviation():
