@@ -38,6 +38,7 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     desk = browser.new_context(locale="fr-FR").new_page()
     login(desk, live_server, "ines")
     desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    assert axe_violations(desk) == []
     desk.fill("#id_title", "Emmett Shear nommé")
     desk.fill("#id_body", "Le **Wall Street Journal** annonce un patron par intérim.")
     desk.locator(".desk-post button[type=submit]").click()
@@ -84,5 +85,8 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     desk.locator(f"[data-update-id='{doomed.pk}'] button[data-action=delete]").click()
     expect(reader.locator(f"#update-{doomed.pk}")).to_have_count(0, timeout=WITHIN_MS)
     shot(reader, "live-4-reader-after-edit-and-delete")
+    reader.goto(f"{live_server.url}/stories/{story.slug}/updates/{shear.pk}/")
+    expect(reader.locator("article.update")).to_contain_text("patron par intérim")
+    assert axe_violations(reader) == []
     assert console_errors == []
     reader_context.close()

@@ -42,6 +42,7 @@ def test_editor_writes_previews_and_publishes_then_a_reader_opens_it(
 
     reader = browser.new_context(locale="fr-FR").new_page()
     reader.goto(f"{live_server.url}/")
+    assert axe_violations(reader) == []
     reader.click("text=OpenAI remercie Sam Altman")
     reader.wait_for_url(f"{live_server.url}/stories/openai-remercie-sam-altman/")
     assert reader.locator("article.story h1").inner_text() == "OpenAI remercie Sam Altman"

@@ -1,7 +1,7 @@
 """Load the demo newsroom: sections, authors, one user per role and the OpenAI story of
 17–20 November 2023 as live coverage. Running it again updates the same rows."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group, User
@@ -249,9 +249,11 @@ class Command(BaseCommand):
                     update=update,
                     defaults={
                         "note": item["correction"],
-                        "corrected_at": item["at"].replace(minute=item["at"].minute + 20),
+                        "corrected_at": item["at"] + timedelta(minutes=20),
                     },
                 )
+        # The story was last touched when coverage ended, not when the demo was loaded.
+        Story.objects.filter(pk=story.pk).update(updated_at=story.live_ended_at)
         return story
 
     def _other_story(self, section, author):
@@ -272,4 +274,5 @@ class Command(BaseCommand):
         story.expected_version = None
         story.save()
         Byline.objects.update_or_create(story=story, author=author, defaults={"position": 0})
+        Story.objects.filter(pk=story.pk).update(updated_at=story.published_at)
         return story
