@@ -125,3 +125,22 @@ def test_story_interface_follows_the_story_language(client):
     story = factories.live_story(language="fr", summary="- un fait")
     html = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "L’essentiel" in html and '<html lang="fr">' in html
+
+
+@pytest.mark.parametrize("url", ["/", "section", "author"])
+def test_list_pages_cost_the_same_for_2_or_25_stories(client, django_assert_num_queries, url):
+    section, writer = factories.section(), factories.author()
+
+    def make(n):
+        for _ in range(n):
+            factories.story(section=section, authors=[writer, factories.author()])
+
+    path = {"/": "/", "section": section.get_absolute_url(),
+            "author": writer.get_absolute_url()}[url]
+    make(2)
+    with django_assert_num_queries(4 if url != "/" else 3) as few:
+        client.get(path)
+    make(23)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(path)
+    assert response.content.decode().count('class="story-card') == 20  # one page
