@@ -262,7 +262,7 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if not self.has_view_or_change_permission(request, story):
             raise PermissionDenied
         response = TemplateResponse(
-            request, "articles/story_detail.html", story_preview_context(story)
+            request, "articles/story_detail.html", story_preview_context(request, story)
         )
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "private, no-store"

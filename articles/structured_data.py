@@ -40,7 +40,7 @@ def for_update(story, update, base_url=""):
     return data
 
 
-def for_story(story, stream, corrections):
+def for_story(story, stream, corrections, base_url=""):
     tz = story.time_zone
     data = {
         "@context": "https://schema.org",
@@ -48,7 +48,7 @@ def for_story(story, stream, corrections):
         "headline": story.headline,
         "description": story.standfirst,
         "inLanguage": story.language,
-        "url": story.get_absolute_url(),
+        "url": f"{base_url}{story.get_absolute_url()}",
         "datePublished": isotime(story.published_at, tz),
         "dateModified": isotime(story.updated_at, tz),
         "author": _people(story),
@@ -62,5 +62,7 @@ def for_story(story, stream, corrections):
             data["coverageStartTime"] = isotime(story.live_started_at, tz)
         if story.live_ended_at:
             data["coverageEndTime"] = isotime(story.live_ended_at, tz)
-        data["liveBlogUpdate"] = [for_update(story, update) for update in stream.updates]
+        data["liveBlogUpdate"] = [
+            for_update(story, update, base_url) for update in stream.updates
+        ]
     return data

@@ -14,6 +14,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from articles import live, structured_data
+from articles.context_processors import site_url
 from articles.models import Author, LiveUpdate, Section, Story
 
 STORIES_PER_PAGE = 20
@@ -115,13 +116,13 @@ def story_detail(request, slug):
     )
     if not_modified is not None:
         return not_modified
-    key = f"story-page:{etag}"
+    key = f"story-page:{request.get_host()}:{etag}"
     html = cache.get(key)
     if html is None:
         with translation.override(story.language):
             html = render_to_string(
                 "articles/story_detail.html",
-                _story_context(story, page, changed),
+                _story_context(story, page, changed, site_url(request)),
                 # Public pages print nothing of the user, so this render can be shared.
                 request=request,
             )
@@ -132,14 +133,14 @@ def story_detail(request, slug):
     return _public(response, max_age=10 if story.is_live else 60)
 
 
-def _story_context(story, page, changed):
+def _story_context(story, page, changed, base_url=""):
     stream = live.LiveStream(story, page) if (story.is_live or story.live_started_at) else None
     corrections = list(story.corrections.all())
     return {
         "story": story,
         "stream": stream,
         "corrections": corrections,
-        "ld": structured_data.for_story(story, stream, corrections),
+        "ld": structured_data.for_story(story, stream, corrections, base_url),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "poll_cursor": (
             str(live.Cursor(changed or live.EPOCH)) if stream and stream.is_latest else None
@@ -171,7 +172,7 @@ def update_detail(request, slug, pk):
                 "story": story,
                 "update": update,
                 "page_number": live.page_number_of(position),
-                "ld": structured_data.for_update(story, update),
+                "ld": structured_data.for_update(story, update, site_url(request)),
             },
         )
     return _public(response, max_age=60)
@@ -228,6 +229,7 @@ def _change_payload(story, update):
     }
 
 
-def story_preview_context(story):
+def story_preview_context(request, story):
     """The story page as readers will see it, for staff previewing a draft or a schedule."""
-    return {**_story_context(story, None, live.last_change(story)), "is_preview": True}
+    context = _story_context(story, None, live.last_change(story), site_url(request))
+    return {**context, "is_preview": True}

@@ -100,7 +100,8 @@ def test_update_permalink_has_its_own_card_and_canonical_to_the_story(client):
     story = factories.live_story(slug="openai")
     update = factories.update(story, title="Shear nommé", body="Emmett Shear")
     html = client.get(f"/stories/openai/updates/{update.pk}/").content.decode()
-    assert '<link rel="canonical" href="/stories/openai/">' in html
+    assert '<link rel="canonical" href="http://testserver/stories/openai/">' in html
+    assert f'content="http://testserver/stories/openai/updates/{update.pk}/"' in html
     assert '<meta property="og:title" content="Shear nommé">' in html
     assert "Emmett Shear" in html
     hidden = factories.update(story, deleted_at=timezone.now())
@@ -220,7 +221,7 @@ def test_live_story_carries_liveblogposting_json_ld(client):
     assert data["coverageEndTime"] == "2023-11-20T19:00:00+01:00"
     entry = data["liveBlogUpdate"][0]
     assert entry["headline"] == "Shear"
-    assert entry["url"].endswith(f"#update-{update.pk}")
+    assert entry["url"] == f"http://testserver{story.get_absolute_url()}#update-{update.pk}"
     assert entry["datePublished"] and entry["articleBody"]
 
 
