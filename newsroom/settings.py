@@ -113,6 +113,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file too: an in-memory database shares one cache between threads and
+            # fails concurrent writers at once ("table is locked") instead of queueing them.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
         }
     }
 

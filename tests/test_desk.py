@@ -566,3 +566,33 @@ def test_an_oversized_update_is_refused_with_a_clear_error_and_nothing_saved(liv
     assert response.status_code == 200
     assert "at most 20000 characters" in response.content.decode()
     assert not LiveUpdate.objects.filter(story=story).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_posting_in_parallel_threads_both_land():
+    """Two requests in flight at once (threads released together): both updates are saved."""
+    import threading
+
+    from django.db import connection
+
+    story = factories.live_story()
+    people = [factories.user(group="Live desk"), factories.user(group="Editor")]
+    barrier = threading.Barrier(len(people), timeout=10)
+    statuses = []
+
+    def post(person, n):
+        desk = english_client(person)
+        barrier.wait()
+        response = desk.post(f"/desk/stories/{story.pk}/", {"title": f"T{n}", "body": f"B{n}"})
+        statuses.append(response.status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=post, args=(p, n)) for n, p in enumerate(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [302, 302]
+    assert sorted(LiveUpdate.objects.filter(story=story).values_list("title", flat=True)) == [
+        "T0", "T1",
+    ]
