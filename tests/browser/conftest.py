@@ -56,14 +56,33 @@ def shot():
 
 
 @pytest.fixture
-def console_errors(page):
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-    return errors
+def console_errors():
+    """Script errors and console errors (CSP violations among them) of pages opened with
+    `open_page`; a test asserts the list is empty."""
+    return []
+
+
+@pytest.fixture
+def open_page(browser, console_errors):
+    """A page in a context of its own (its own cookies), in French, watched for errors."""
+    contexts = []
+
+    def make(**context_args):
+        context = browser.new_context(**{"locale": "fr-FR", **context_args})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: console_errors.append(f"{page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda msg: console_errors.append(f"{page.url}: {msg.text}")
+            if msg.type == "error"
+            else None,
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def login(page, live_server, username, password="pw-for-tests-123"):

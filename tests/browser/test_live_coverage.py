@@ -19,7 +19,7 @@ WITHIN_MS = 20_000
 
 
 def test_desk_changes_reach_an_open_reader_page_without_reload(
-    live_server, browser, shot, console_errors
+    live_server, open_page, shot, console_errors
 ):
     story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
     earlier = timezone.now() - timedelta(hours=1)
@@ -28,14 +28,13 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
                          published_at=earlier + timedelta(minutes=i))
     factories.user("ines", group="Live desk")
 
-    reader_context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 800})
-    reader = reader_context.new_page()
+    reader = open_page(viewport={"width": 390, "height": 800})
     reader.goto(f"{live_server.url}{story.get_absolute_url()}")
     first_article = reader.locator("[data-stream] article.update").first
     assert "Ancienne 29" in first_article.inner_text()
     assert axe_violations(reader) == []
 
-    desk = browser.new_context(locale="fr-FR").new_page()
+    desk = open_page()
     login(desk, live_server, "ines")
     desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
     assert axe_violations(desk) == []
@@ -89,4 +88,3 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     expect(reader.locator("article.update")).to_contain_text("patron par intérim")
     assert axe_violations(reader) == []
     assert console_errors == []
-    reader_context.close()

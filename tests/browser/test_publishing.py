@@ -9,12 +9,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_editor_writes_previews_and_publishes_then_a_reader_opens_it(
-    live_server, browser, shot, console_errors
+    live_server, open_page, shot, console_errors
 ):
     section = factories.section(name="Tech", slug="tech")
     factories.user("claire", group="Editor")
-    editor = browser.new_context(locale="fr-FR")
-    page = editor.new_page()
+    page = open_page()
     login(page, live_server, "claire")
 
     page.goto(f"{live_server.url}/admin/articles/story/add/")
@@ -38,9 +37,8 @@ def test_editor_writes_previews_and_publishes_then_a_reader_opens_it(
     page.click("input[name=_save]")
     page.wait_for_url(f"{live_server.url}/admin/articles/story/")
     shot(page, "publish-2-changelist")
-    editor.close()
 
-    reader = browser.new_context(locale="fr-FR").new_page()
+    reader = open_page()
     reader.goto(f"{live_server.url}/")
     assert axe_violations(reader) == []
     reader.click("text=OpenAI remercie Sam Altman")
