@@ -58,13 +58,13 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 def story_desk(request, pk):
     story = get_object_or_404(Story, pk=pk)
-    form = LiveUpdateForm(initial={"published_at": None})
-    if request.method == "POST":
-        if not story.is_live:
-            messages.error(request, _("Coverage of this story is not live: start it first."))
-            return redirect("articles:desk_story", pk=story.pk)
-        form = LiveUpdateForm(request.POST)
-        if form.is_valid():
+    if request.method == "POST" and not story.is_live:
+        messages.error(request, _("Coverage of this story is not live: start it first."))
+        return redirect("articles:desk_story", pk=story.pk)
+    # Times typed and shown on the desk are wall-clock times of the story's zone.
+    with timezone.override(story.time_zone):
+        form = LiveUpdateForm(request.POST or None, story=story)
+        if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             publishing.post_update(
                 story=story,
@@ -77,16 +77,16 @@ def story_desk(request, pk):
             )
             messages.success(request, _("Update posted."))
             return redirect("articles:desk_story", pk=story.pk)
-    updates = (
-        LiveUpdate.objects.filter(story=story)
-        .select_related("author")
-        .newest_first()[:RECENT_UPDATES]
-    )
-    return render(
-        request,
-        "articles/desk/story.html",
-        {"story": story, "form": form, "updates": updates, "now": timezone.now()},
-    )
+        updates = (
+            LiveUpdate.objects.filter(story=story)
+            .select_related("author")
+            .newest_first()[:RECENT_UPDATES]
+        )
+        return render(
+            request,
+            "articles/desk/story.html",
+            {"story": story, "form": form, "updates": updates, "now": timezone.now()},
+        )
 
 
 @desk_access
@@ -94,18 +94,20 @@ def story_desk(request, pk):
 def edit_update(request, pk):
     _require(request, "articles.change_liveupdate")
     update = get_object_or_404(LiveUpdate.objects.select_related("story"), pk=pk)
-    form = LiveUpdateEditForm(request.POST or None, instance=update)
-    if request.method == "POST" and form.is_valid():
-        note = form.cleaned_data["correction_note"] if form.cleaned_data["is_correction"] else ""
-        try:
-            publishing.edit_update(update=form.instance, by=request.user, correction_note=note)
-        except StaleEditError:
-            form.add_error(None, STALE_MESSAGE)
-        else:
-            messages.success(request, _("Update saved."))
-            return redirect("articles:desk_story", pk=update.story_id)
-    return render(request, "articles/desk/edit.html", {"form": form, "update": update,
-                                                        "story": update.story})
+    with timezone.override(update.story.time_zone):
+        form = LiveUpdateEditForm(request.POST or None, instance=update, story=update.story)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            note = data["correction_note"] if data["is_correction"] else ""
+            try:
+                publishing.edit_update(update=form.instance, by=request.user, correction_note=note)
+            except StaleEditError:
+                form.add_error(None, STALE_MESSAGE)
+            else:
+                messages.success(request, _("Update saved."))
+                return redirect("articles:desk_story", pk=update.story_id)
+        context = {"form": form, "update": update, "story": update.story}
+        return render(request, "articles/desk/edit.html", context)
 
 
 ACTIONS = {

@@ -43,14 +43,26 @@ class LiveUpdateForm(VersionCheckedForm):
     class Meta:
         model = LiveUpdate
         fields = ["title", "body", "is_key_event", "is_pinned", "published_at"]
-        widgets = {"body": MarkdownxWidget(attrs={"rows": 8})}
+        widgets = {
+            "body": MarkdownxWidget(attrs={"rows": 8}),
+            "published_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
 
-    def __init__(self, *args, **kwargs):
+    time_help = _("Leave empty to publish now. A time in the future schedules the update.")
+
+    def __init__(self, *args, story=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["published_at"].required = False
-        self.fields["published_at"].help_text = _(
-            "Leave empty to publish now. A time in the future schedules the update."
-        )
+        help_text = self.time_help
+        if story is not None:
+            # The desk reads and shows times in the story's zone (see desk.story_zone).
+            help_text = _("%(help)s Time in the story's zone: %(zone)s.") % {
+                "help": help_text,
+                "zone": story.time_zone,
+            }
+        self.fields["published_at"].help_text = help_text
 
 
 class LiveUpdateEditForm(LiveUpdateForm):
@@ -66,11 +78,9 @@ class LiveUpdateEditForm(LiveUpdateForm):
     class Meta(LiveUpdateForm.Meta):
         fields = ["title", "body", "is_key_event", "published_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["published_at"].help_text = _(
-            "Leave empty to keep the current time. A time in the future schedules the update."
-        )
+    time_help = _(
+        "Leave empty to keep the current time. A time in the future schedules the update."
+    )
 
     def clean_published_at(self):
         # An emptied time box keeps the update's time: the column cannot be empty.

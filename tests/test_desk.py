@@ -596,3 +596,19 @@ def test_two_people_posting_in_parallel_threads_both_land():
     assert sorted(LiveUpdate.objects.filter(story=story).values_list("title", flat=True)) == [
         "T0", "T1",
     ]
+
+
+def test_desk_times_are_typed_in_the_story_zone(livedesk):
+    """07:45 typed on the desk of a Paris story in November is 06:45 UTC (CET)."""
+    from datetime import UTC, datetime
+
+    story = factories.live_story(time_zone="Europe/Paris")
+    desk = english_client(livedesk)
+    desk.post(
+        f"/desk/stories/{story.pk}/",
+        {"title": "Lundi", "body": "Texte", "published_at": "2023-11-20T07:45"},
+    )
+    update = LiveUpdate.objects.get(story=story, title="Lundi")
+    assert update.published_at == datetime(2023, 11, 20, 6, 45, tzinfo=UTC)
+    page = desk.get(f"/desk/updates/{update.pk}/edit/").content.decode()
+    assert 'value="2023-11-20T07:45"' in page and "Europe/Paris" in page
