@@ -1,10 +1,12 @@
 """Reader pages: thin views over `published()` querysets and prepared HTML."""
 
 import hashlib
+import math
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -18,37 +20,81 @@ from articles.context_processors import site_url
 from articles.models import Author, LiveUpdate, Section, Story
 
 STORIES_PER_PAGE = 20
-# The key carries the story's version and its updates' last change; the timeout bounds how long
-# a change to a related row (an author renamed) takes to show.
-STORY_CACHE_SECONDS = 300
+# Page caches are keyed on what the page shows changing; the timeout bounds how long a change to
+# a related row (an author renamed) takes to show.
+PAGE_CACHE_SECONDS = 300
 
 
-def _story_list(request, queryset, template, context):
-    page = Paginator(queryset.for_listing(), STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, template, {**context, "page_obj": page, "stories": page.object_list})
+def _story_list(request, key, queryset, template, context):
+    """A page of story cards, answered from the render cache while no listed story changed."""
+    # Any save of a listed story bumps its version; a story coming due or withdrawn changes
+    # the count and the latest time: one aggregate tells whether the list can have changed.
+    marker = queryset.aggregate(
+        versions=Sum("version"), latest=Max("published_at"), count=Count("id")
+    )
+    page_count = max(1, math.ceil(marker["count"] / STORIES_PER_PAGE))
+    raw = request.GET.get("page", "1")
+    number = min(int(raw), page_count) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    number = max(number, 1)
+
+    def render_html():
+        paginator = Paginator(queryset.for_listing(), STORIES_PER_PAGE)
+        page = paginator.page(min(number, paginator.num_pages))
+        return render_to_string(
+            template,
+            {**context, "page_obj": page, "stories": page.object_list},
+            request=request,
+        )
+
+    tag = f"{key}:{number}:{marker}"
+    return _cached_page(request, tag=tag, render_html=render_html, max_age=60)
+
+
+def _cached_page(request, *, tag, render_html, max_age, last_modified=None):
+    """Conditional GET and a render shared by all readers, both keyed on `tag`: what the page
+    shows, so a change to it makes a new key. Public pages print nothing of the user."""
+    etag = quote_etag(_digest(f"{tag}:{translation.get_language()}"))
+    response = get_conditional_response(
+        request,
+        etag=etag,
+        last_modified=last_modified and int(last_modified.timestamp()),
+    )
+    if response is None:
+        key = f"page:{request.get_host()}:{etag}"
+        html = cache.get(key)
+        if html is None:
+            html = render_html()
+            cache.set(key, html, PAGE_CACHE_SECONDS)
+        response = HttpResponse(html)
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
 
 
 @require_safe
 def home(request):
     stories = Story.objects.published().order_by("-is_live", "-published_at", "-id")
-    return _story_list(request, stories, "articles/home.html", {})
+    return _story_list(request, "home", stories, "articles/home.html", {})
 
 
 @require_safe
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     stories = Story.objects.published().filter(section=section)
-    return _story_list(request, stories, "articles/story_list.html", {"heading": section.name,
-                                                                      "intro": section.description})
+    context = {"heading": section.name, "intro": section.description}
+    return _story_list(
+        request, f"section:{section.pk}", stories, "articles/story_list.html", context
+    )
 
 
 @require_safe
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     stories = Story.objects.published().filter(bylines__author=author)
-    return _story_list(
-        request, stories, "articles/story_list.html", {"heading": author.name, "intro": author.bio}
-    )
+    context = {"heading": author.name, "intro": author.bio}
+    return _story_list(request, f"author:{author.pk}", stories, "articles/story_list.html", context)
 
 
 def _published_story(slug):
@@ -88,14 +134,6 @@ def _digest(text):
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
-def _freshness(story, changed):
-    """ETag and Last-Modified of a story page: the story's version and its updates' last change."""
-    stamps = [story.updated_at] + ([changed] if changed else [])
-    last_modified = max(stamps)
-    tag = _digest(f"{story.pk}:{story.version}:{changed and changed.timestamp()}")
-    return tag, last_modified
-
-
 def _public(response, *, max_age):
     patch_cache_control(response, public=True, max_age=max_age)
     return response
@@ -109,28 +147,24 @@ def story_detail(request, slug):
         return _withdrawn_response(request, gone.story)
     page = _page_param(request)
     changed = live.last_change(story) if story.is_live or story.live_started_at else None
-    tag, last_modified = _freshness(story, changed)
-    etag = quote_etag(f"{tag}-{page or 0}-{story.language}")
-    not_modified = get_conditional_response(
-        request, etag=etag, last_modified=int(last_modified.timestamp())
-    )
-    if not_modified is not None:
-        return not_modified
-    key = f"story-page:{request.get_host()}:{etag}"
-    html = cache.get(key)
-    if html is None:
+    last_modified = max([story.updated_at] + ([changed] if changed else []))
+
+    def render_html():
         with translation.override(story.language):
-            html = render_to_string(
+            return render_to_string(
                 "articles/story_detail.html",
                 _story_context(story, page, changed, site_url(request)),
-                # Public pages print nothing of the user, so this render can be shared.
                 request=request,
             )
-        cache.set(key, html, STORY_CACHE_SECONDS)
-    response = HttpResponse(html)
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified.timestamp())
-    return _public(response, max_age=10 if story.is_live else 60)
+
+    with translation.override(story.language):
+        return _cached_page(
+            request,
+            tag=f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}",
+            render_html=render_html,
+            max_age=10 if story.is_live else 60,
+            last_modified=last_modified,
+        )
 
 
 def _story_context(story, page, changed, base_url=""):

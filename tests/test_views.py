@@ -137,10 +137,36 @@ def test_list_pages_cost_the_same_for_2_or_25_stories(client, django_assert_num_
 
     path = {"/": "/", "section": section.get_absolute_url(),
             "author": writer.get_absolute_url()}[url]
+    lookups = 0 if url == "/" else 1  # the section or author itself
     make(2)
-    with django_assert_num_queries(4 if url != "/" else 3) as few:
+    with django_assert_num_queries(lookups + 4):  # marker, count, page, bylines
         client.get(path)
     make(23)
-    with django_assert_num_queries(len(few.captured_queries)):
+    with django_assert_num_queries(lookups + 4):
         response = client.get(path)
     assert response.content.decode().count('class="story-card') == 20  # one page
+    with django_assert_num_queries(lookups + 1):  # unchanged: the shared render
+        again = client.get(path)
+    assert again.content == response.content
+    assert client.get(path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_home_changes_when_a_scheduled_story_comes_due(client):
+    import time_machine
+
+    start = timezone.now()
+    factories.story(headline="Déjà là", published_at=start - timedelta(hours=1))
+    factories.story(headline="Programmé", published_at=start + timedelta(minutes=5))
+    with time_machine.travel(start, tick=False):
+        first = client.get("/")
+        assert "Programmé" not in first.content.decode()
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        later = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+        assert later.status_code == 200 and "Programmé" in later.content.decode()
+
+
+def test_junk_page_numbers_fall_back_to_a_real_page(client):
+    factories.story(headline="Seule")
+    for junk in ["0", "-1", "abc", "99999999999", "2"]:
+        response = client.get("/", {"page": junk})
+        assert response.status_code == 200 and "Seule" in response.content.decode()
