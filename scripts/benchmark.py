@@ -78,8 +78,8 @@ def wrk_load(url, seconds, connections):
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, p50, p99, int(errors.group(1)) if errors else 0
 
@@ -100,7 +100,7 @@ def main():
         "NEWSROOM_SSL_REDIRECT": "0",
         "SQLITE_PATH": str(tmp / "bench.sqlite3"),
     }
-    env.pop("DATABASE_URL", None) if "--keep-db-url" not in sys.argv else None
+    env.pop("DATABASE_URL", None)  # a scratch SQLite database, never the configured one
 
     def manage(*cmd, **kw):
         subprocess.run([PY, "manage.py", *cmd], cwd=ROOT, env=env, check=True, **kw)
@@ -139,6 +139,8 @@ def main():
               f"{args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores "
               "shared by server and load generator")
         for label, url in targets.items():
+            for _ in range(20):  # warm the workers, their connections and the page cache
+                urllib.request.urlopen(url).read()
             if shutil.which("wrk"):
                 rps, p50, p99, errors = wrk_load(url, args.seconds, args.connections)
                 print(f"{label:40} {rps:9.1f} req/s   p50 {p50:>8}  p99 {p99:>8}  errors {errors}")
