@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -85,6 +86,9 @@ class LiveUpdateAdminForm(VersionCheckedForm):
         fields = "__all__"
 
 
+INLINE_UPDATES = 20
+
+
 class LiveUpdateInline(admin.StackedInline):
     model = LiveUpdate
     form = LiveUpdateAdminForm
@@ -96,8 +100,14 @@ class LiveUpdateInline(admin.StackedInline):
     show_change_link = True
     ordering = ["-published_at", "-id"]
 
+    verbose_name_plural = _("live updates (the latest %(n)d)") % {"n": INLINE_UPDATES}
+
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
+        # A live story can hold thousands of updates: the story's page shows the latest ones,
+        # the live update list (filtered by story) has them all.
+        visible = super().get_queryset(request).filter(deleted_at__isnull=True)
+        latest = visible.order_by("-published_at", "-id").values("pk")[:INLINE_UPDATES]
+        return visible.filter(pk__in=Subquery(latest))
 
     def has_change_permission(self, request, obj=None):
         # Existing updates are edited on the desk or on their own admin page (the change link),

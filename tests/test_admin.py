@@ -620,3 +620,13 @@ def test_a_stale_edit_in_the_live_update_admin_is_refused(editor):
     assert english(STALE_MESSAGE) in response.content.decode()
     update.refresh_from_db()
     assert update.body == "First edit."
+
+
+def test_story_change_page_lists_only_the_latest_updates(editor_c):
+    """A story with hundreds of updates still opens quickly: its page holds the latest 20."""
+    story = factories.live_story()
+    for n in range(45):
+        factories.update(story, title=f"Mise à jour {n:02d}")
+    html = editor_c.get(change_url(story)).content.decode()
+    assert "Mise à jour 44" in html and "Mise à jour 25" in html
+    assert "Mise à jour 24" not in html
