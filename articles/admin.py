@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -100,7 +101,7 @@ class LiveUpdateInline(admin.StackedInline):
     show_change_link = True
     ordering = ["-published_at", "-id"]
 
-    verbose_name_plural = _("live updates (the latest %(n)d)") % {"n": INLINE_UPDATES}
+    verbose_name_plural = format_lazy(_("live updates (the latest {n})"), n=INLINE_UPDATES)
 
     def get_queryset(self, request):
         # A live story can hold thousands of updates: the story's page shows the latest ones,
