@@ -95,7 +95,13 @@ class LiveUpdateInline(admin.StackedInline):
     form = LiveUpdateAdminForm
     extra = 0
     fields = [
-        "title", "body", "published_at", "author", "is_key_event", "is_pinned", "status",
+        "title",
+        "body",
+        "published_at",
+        "author",
+        "is_key_event",
+        "is_pinned",
+        "status",
         "expected_version",
     ]
     show_change_link = True
@@ -149,10 +155,20 @@ class StoryAdminForm(VersionCheckedForm):
 class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = StoryAdminForm
     list_display = [
-        "headline", "section", "status_label", "published_at", "is_live", "byline", "preview_link",
+        "headline",
+        "section",
+        "status_label",
+        "published_at",
+        "is_live",
+        "byline",
+        "preview_link",
     ]
     list_filter = [
-        "status", "is_live", "section", "language", ("published_at", admin.DateFieldListFilter),
+        "status",
+        "is_live",
+        "section",
+        "language",
+        ("published_at", admin.DateFieldListFilter),
     ]
     search_fields = ["headline", "standfirst", "body", "slug"]
     prepopulated_fields = {"slug": ["headline"]}
@@ -166,11 +182,23 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         (_("Text"), {"fields": ["body", "summary"]}),
         (
             _("Publication"),
-            {"fields": ["status", "published_at", "preview_link", "language", "time_zone",
-                        "withdrawal_note", "created_by", "updated_at"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "preview_link",
+                    "language",
+                    "time_zone",
+                    "withdrawal_note",
+                    "created_by",
+                    "updated_at",
+                ]
+            },
         ),
-        (_("Live coverage"), {"fields": ["is_live", "live_started_at", "live_ended_at"],
-                              "classes": ["collapse"]}),
+        (
+            _("Live coverage"),
+            {"fields": ["is_live", "live_started_at", "live_ended_at"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -181,7 +209,8 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         form.user = request.user
         if not publishing.can_publish(request.user) and "status" in form.base_fields:
             form.base_fields["status"].choices = [
-                choice for choice in form.base_fields["status"].choices
+                choice
+                for choice in form.base_fields["status"].choices
                 if choice[0] in (Story.Status.DRAFT, Story.Status.IN_REVIEW)
                 or (obj is not None and choice[0] == obj.status)
             ]
@@ -283,10 +312,20 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = LiveUpdateAdminForm
-    list_display = ["__str__", "story", "published_at", "is_key_event", "is_pinned", "status",
-                    "deleted_at"]
+    list_display = [
+        "__str__",
+        "story",
+        "published_at",
+        "is_key_event",
+        "is_pinned",
+        "status",
+        "deleted_at",
+    ]
     list_filter = [
-        "is_key_event", "is_pinned", "status", ("deleted_at", admin.EmptyFieldListFilter),
+        "is_key_event",
+        "is_pinned",
+        "status",
+        ("deleted_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["title", "body", "story__headline"]
     list_select_related = ["story"]

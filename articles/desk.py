@@ -42,16 +42,18 @@ def _require(request, perm):
 
 @desk_access
 def index(request):
-    stories = Story.objects.filter(is_live=True).annotate(
-        update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
-    ).select_related("section").order_by("-live_started_at")
+    stories = (
+        Story.objects.filter(is_live=True)
+        .annotate(update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True)))
+        .select_related("section")
+        .order_by("-live_started_at")
+    )
     startable = (
         Story.objects.published().filter(is_live=False).order_by("-published_at")[:10]
         if publishing.can_run_live(request.user)
         else []
     )
-    return render(request, "articles/desk/index.html", {"stories": stories,
-                                                         "startable": startable})
+    return render(request, "articles/desk/index.html", {"stories": stories, "startable": startable})
 
 
 @desk_access
@@ -111,18 +113,30 @@ def edit_update(request, pk):
 
 
 ACTIONS = {
-    "pin": ("articles.change_liveupdate", lambda u, by: publishing.set_pinned(
-        update=u, by=by, pinned=True)),
-    "unpin": ("articles.change_liveupdate", lambda u, by: publishing.set_pinned(
-        update=u, by=by, pinned=False)),
-    "key": ("articles.change_liveupdate", lambda u, by: publishing.set_key_event(
-        update=u, by=by, key_event=True)),
-    "unkey": ("articles.change_liveupdate", lambda u, by: publishing.set_key_event(
-        update=u, by=by, key_event=False)),
-    "delete": ("articles.delete_liveupdate", lambda u, by: publishing.delete_update(
-        update=u, by=by)),
-    "restore": ("articles.delete_liveupdate", lambda u, by: publishing.restore_update(
-        update=u, by=by)),
+    "pin": (
+        "articles.change_liveupdate",
+        lambda u, by: publishing.set_pinned(update=u, by=by, pinned=True),
+    ),
+    "unpin": (
+        "articles.change_liveupdate",
+        lambda u, by: publishing.set_pinned(update=u, by=by, pinned=False),
+    ),
+    "key": (
+        "articles.change_liveupdate",
+        lambda u, by: publishing.set_key_event(update=u, by=by, key_event=True),
+    ),
+    "unkey": (
+        "articles.change_liveupdate",
+        lambda u, by: publishing.set_key_event(update=u, by=by, key_event=False),
+    ),
+    "delete": (
+        "articles.delete_liveupdate",
+        lambda u, by: publishing.delete_update(update=u, by=by),
+    ),
+    "restore": (
+        "articles.delete_liveupdate",
+        lambda u, by: publishing.restore_update(update=u, by=by),
+    ),
 }
 
 

@@ -84,9 +84,11 @@ class CheckedImageForm(ImageForm):
                 height = max(1, round(upright.height * max_width / upright.width))
                 upright = upright.resize((max_width, height), Image.Resampling.LANCZOS)
             output = BytesIO()
-            options = {"quality": MARKDOWNX_IMAGE_MAX_SIZE["quality"]} if (
-                extension in ("JPEG", "WEBP") and MARKDOWNX_IMAGE_MAX_SIZE.get("quality")
-            ) else {}
+            options = (
+                {"quality": MARKDOWNX_IMAGE_MAX_SIZE["quality"]}
+                if (extension in ("JPEG", "WEBP") and MARKDOWNX_IMAGE_MAX_SIZE.get("quality"))
+                else {}
+            )
             upright.save(output, extension, **options)
         output.seek(0, SEEK_END)
         return output

@@ -98,11 +98,15 @@ class LiveStream:
             self.newer_page = page + 1 if page < self.page_count else None
         self.pinned = base.filter(is_pinned=True).first()
         # Each key event carries its position, so its link lands on the page that holds it.
-        earlier = LiveUpdate.objects.published().filter(
-            story=story,
-        ).filter(
-            Q(published_at__lt=OuterRef("published_at"))
-            | Q(published_at=OuterRef("published_at"), id__lte=OuterRef("id"))
+        earlier = (
+            LiveUpdate.objects.published()
+            .filter(
+                story=story,
+            )
+            .filter(
+                Q(published_at__lt=OuterRef("published_at"))
+                | Q(published_at=OuterRef("published_at"), id__lte=OuterRef("id"))
+            )
         )
         self.key_events = list(
             published.filter(is_key_event=True)

@@ -245,9 +245,7 @@ class Story(VersionedModel):
 
     @property
     def was_updated(self):
-        return bool(
-            self.published_at and self.updated_at and self.updated_at > self.published_at
-        )
+        return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
 
     @property
     def ordered_authors(self):

@@ -205,9 +205,7 @@ def _markdown_to_html(text: str) -> str:
         return _new_markdown().convert(_defuse(text))
     except RecursionError:
         # Some nestings recurse once per level; such a text is shown as plain paragraphs.
-        return "".join(
-            f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip()
-        )
+        return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
 
 
 def sanitize_html(html: str | None) -> str:

@@ -62,7 +62,5 @@ def for_story(story, stream, corrections, base_url=""):
             data["coverageStartTime"] = isotime(story.live_started_at, tz)
         if story.live_ended_at:
             data["coverageEndTime"] = isotime(story.live_ended_at, tz)
-        data["liveBlogUpdate"] = [
-            for_update(story, update, base_url) for update in stream.updates
-        ]
+        data["liveBlogUpdate"] = [for_update(story, update, base_url) for update in stream.updates]
     return data

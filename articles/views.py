@@ -259,7 +259,9 @@ def _change_payload(story, update):
         "anchor": update.anchor,
         "html": render_to_string(
             "articles/story_detail.html#update", {"story": story, "update": update}
-        ) if visible else "",
+        )
+        if visible
+        else "",
     }
 
 

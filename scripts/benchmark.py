@@ -75,7 +75,9 @@ def python_load(url, seconds, connections):
 def wrk_load(url, seconds, connections):
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
@@ -113,10 +115,25 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "newsroom.wsgi", "--worker-class", "gthread",
-         "--workers", str(args.workers), "--threads", "8", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "newsroom.wsgi",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "8",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         story = f"{base}/stories/openai-licencie-sam-altman/"
@@ -135,9 +152,11 @@ def main():
             "polling endpoint (since=0, first 100)": poll + "0",
             "home page": f"{base}/",
         }
-        print(f"gunicorn gthread, {args.workers} workers x 8 threads, SQLite, "
-              f"{args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores "
-              "shared by server and load generator")
+        print(
+            f"gunicorn gthread, {args.workers} workers x 8 threads, SQLite, "
+            f"{args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores "
+            "shared by server and load generator"
+        )
         for label, url in targets.items():
             for _ in range(20):  # warm the workers, their connections and the page cache
                 urllib.request.urlopen(url).read()

@@ -42,9 +42,7 @@ def story(*, authors=(), **fields):
 
 
 def live_story(**fields):
-    return story(
-        is_live=True, live_started_at=timezone.now() - timedelta(hours=2), **fields
-    )
+    return story(is_live=True, live_started_at=timezone.now() - timedelta(hours=2), **fields)
 
 
 def update(story, **fields):
@@ -54,7 +52,9 @@ def update(story, **fields):
 
 def user(username=None, *, group=None, staff=True, **fields):
     created = User.objects.create_user(
-        username=username or f"user{next(_seq)}", password="pw-for-tests-123", is_staff=staff,
+        username=username or f"user{next(_seq)}",
+        password="pw-for-tests-123",
+        is_staff=staff,
         **fields,
     )
     if group:
@@ -70,9 +70,7 @@ def role(name):
     if made:
         roles = import_module("articles.migrations.0002_editorial_groups").ROLES
         group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="articles", codename__in=roles[name]
-            )
+            Permission.objects.filter(content_type__app_label="articles", codename__in=roles[name])
         )
     return group
 

@@ -211,8 +211,14 @@ def test_a_reporter_can_name_the_authors_of_their_own_draft(reporter_c):
     first, second = factories.author(name="Ada"), factories.author(name="Grace")
     data = _add_story_post(page)
     data.update(inline_management("bylines", total=2))
-    data.update({"bylines-0-author": str(first.pk), "bylines-0-position": "0",
-                 "bylines-1-author": str(second.pk), "bylines-1-position": "1"})
+    data.update(
+        {
+            "bylines-0-author": str(first.pk),
+            "bylines-0-position": "0",
+            "bylines-1-author": str(second.pk),
+            "bylines-1-position": "1",
+        }
+    )
     response = reporter_c.post(STORY_ADD, data)
     assert response.status_code == 302, errors_in(response)
     story = Story.objects.get(slug="council-votes-on-the-budget")
@@ -363,7 +369,9 @@ def test_withdrawing_a_story_makes_its_public_page_answer_410(editor_c):
 
 def test_staff_preview_a_draft_that_readers_cannot_reach(editor_c):
     story = factories.story(
-        headline="Embargoed scoop", body="Secret **body**", status=Story.Status.DRAFT,
+        headline="Embargoed scoop",
+        body="Secret **body**",
+        status=Story.Status.DRAFT,
         published_at=None,
     )
     preview_url = f"/admin/articles/story/{story.pk}/preview/"
@@ -442,9 +450,14 @@ def test_an_editor_adds_and_deletes_updates_from_the_story_form(editor_c, editor
     data.update(inline_management("updates", total=2, initial=1))
     data["updates-0-DELETE"] = "on"
     now = timezone.localtime()
-    data.update({"updates-1-body": "Added from the admin.", "updates-1-status": "published",
-                 "updates-1-published_at_0": now.strftime("%Y-%m-%d"),
-                 "updates-1-published_at_1": now.strftime("%H:%M:%S")})
+    data.update(
+        {
+            "updates-1-body": "Added from the admin.",
+            "updates-1-status": "published",
+            "updates-1-published_at_0": now.strftime("%Y-%m-%d"),
+            "updates-1-published_at_1": now.strftime("%H:%M:%S"),
+        }
+    )
     response = editor_c.post(change_url(story), data)
     assert response.status_code == 302, errors_in(response)
     old.refresh_from_db()
@@ -459,8 +472,7 @@ def form_data_plain(response):
     assert response.status_code == 200
     scraper = _FormScraper(lambda attrs: attrs.get("method") == "post" and "action" not in attrs)
     scraper.feed(response.content.decode())
-    return {name: values if len(values) > 1 else values[0] for name, values in
-            scraper.data.items()}
+    return {name: values if len(values) > 1 else values[0] for name, values in scraper.data.items()}
 
 
 # --- Live desk in the admin --------------------------------------------------------------------
@@ -475,8 +487,13 @@ def test_the_live_desk_may_view_but_not_change_a_story_in_the_admin(livedesk_c):
     assert b'name="_save"' not in page.content
     response = livedesk_c.post(
         change_url(story),
-        {"headline": story.headline, "slug": story.slug, "body": "Rewritten by the desk",
-         "section": story.section_id, "status": "published"},
+        {
+            "headline": story.headline,
+            "slug": story.slug,
+            "body": "Rewritten by the desk",
+            "section": story.section_id,
+            "status": "published",
+        },
     )
     assert response.status_code == 403
     story.refresh_from_db()
@@ -573,9 +590,7 @@ def test_a_correction_added_in_the_correction_admin_reaches_the_story_page(edito
     data.update({"story": str(story.pk), "note": "An earlier version misnamed the chair."})
     response = editor_c.post("/admin/articles/correction/add/", data)
     assert response.status_code == 302, errors_in(response)
-    assert b"An earlier version misnamed the chair." in reader.get(
-        story.get_absolute_url()
-    ).content
+    assert b"An earlier version misnamed the chair." in reader.get(story.get_absolute_url()).content
 
 
 def test_a_correction_on_an_update_and_its_removal_reach_the_story_page(editor_c):

@@ -11,12 +11,20 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_is_idempotent_and_prints_local_only_logins(capsys):
     call_command("demo")
-    counts = (Story.objects.count(), LiveUpdate.objects.count(), User.objects.count(),
-              Correction.objects.count())
+    counts = (
+        Story.objects.count(),
+        LiveUpdate.objects.count(),
+        User.objects.count(),
+        Correction.objects.count(),
+    )
     call_command("demo")
     out = capsys.readouterr().out
-    assert counts == (Story.objects.count(), LiveUpdate.objects.count(), User.objects.count(),
-                      Correction.objects.count())
+    assert counts == (
+        Story.objects.count(),
+        LiveUpdate.objects.count(),
+        User.objects.count(),
+        Correction.objects.count(),
+    )
     assert "local use only" in out
     assert "editor / " in out and "livedesk / " in out and "reporter / " in out
 

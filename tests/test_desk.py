@@ -448,13 +448,23 @@ def test_the_live_desk_cannot_edit_a_storys_body_in_the_admin(desk, chief):
     page = chief.get(f"/admin/articles/story/{story.pk}/change/")
     assert page.status_code == 200
     data = {
-        "headline": story.headline, "slug": story.slug, "standfirst": story.standfirst,
-        "section": story.section_id, "body": "The desk's text.", "summary": "",
-        "status": "published", "language": story.language, "time_zone": story.time_zone,
-        "expected_version": story.version, "is_live": "on",
-        "bylines-TOTAL_FORMS": "0", "bylines-INITIAL_FORMS": "0",
-        "corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0",
-        "updates-TOTAL_FORMS": "0", "updates-INITIAL_FORMS": "0",
+        "headline": story.headline,
+        "slug": story.slug,
+        "standfirst": story.standfirst,
+        "section": story.section_id,
+        "body": "The desk's text.",
+        "summary": "",
+        "status": "published",
+        "language": story.language,
+        "time_zone": story.time_zone,
+        "expected_version": story.version,
+        "is_live": "on",
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "updates-TOTAL_FORMS": "0",
+        "updates-INITIAL_FORMS": "0",
     }
     response = desk.post(f"/admin/articles/story/{story.pk}/change/", data)
     assert response.status_code == 403
@@ -472,8 +482,14 @@ def test_the_live_desk_cannot_publish_a_story(desk):
     )
     response = desk.post(
         f"/admin/articles/story/{draft.pk}/change/",
-        {"headline": draft.headline, "slug": draft.slug, "section": draft.section_id,
-         "status": "published", "language": "fr", "time_zone": "Europe/Paris"},
+        {
+            "headline": draft.headline,
+            "slug": draft.slug,
+            "section": draft.section_id,
+            "status": "published",
+            "language": "fr",
+            "time_zone": "Europe/Paris",
+        },
     )
     assert response.status_code == 403
     draft.refresh_from_db()
@@ -531,9 +547,7 @@ def test_unknown_stories_and_updates_are_404(desk):
 # --- Cost --------------------------------------------------------------------------------------
 
 
-def test_the_desk_pages_cost_the_same_however_many_updates(
-    desk, django_assert_max_num_queries
-):
+def test_the_desk_pages_cost_the_same_however_many_updates(desk, django_assert_max_num_queries):
     story = factories.live_story()
     people = [factories.author(), factories.author()]
     factories.update(story, author=people[0])
@@ -594,7 +608,8 @@ def test_two_people_posting_in_parallel_threads_both_land():
         thread.join(timeout=30)
     assert statuses == [302, 302]
     assert sorted(LiveUpdate.objects.filter(story=story).values_list("title", flat=True)) == [
-        "T0", "T1",
+        "T0",
+        "T1",
     ]
 
 

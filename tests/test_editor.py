@@ -17,10 +17,7 @@ UPLOAD = "/markdownx/upload/"
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
 HOSTILE = (
-    "## Titre\n\n"
-    "Du **texte**.\n\n"
-    "<script>alert('x')</script>\n\n"
-    "[lien](javascript:alert('y'))\n"
+    "## Titre\n\nDu **texte**.\n\n<script>alert('x')</script>\n\n[lien](javascript:alert('y'))\n"
 )
 
 
@@ -157,7 +154,8 @@ def test_an_image_is_stored_under_its_real_format_not_the_name_it_came_with(
 
 def test_a_declared_type_outside_the_allowed_list_is_refused(staff_client, media_root):
     svg = SimpleUploadedFile(
-        "logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
         "image/svg+xml",
     )
     response = staff_client.post(UPLOAD, {"image": svg}, **XHR)

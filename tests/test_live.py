@@ -23,8 +23,12 @@ def bulk_updates(story, count, start=None):
         at = start + timedelta(seconds=i * 10)
         rows.append(
             LiveUpdate(
-                story=story, body=f"Update {i}", body_html=f"<p>Update {i}</p>",
-                published_at=at, changed_at=at, version=1,
+                story=story,
+                body=f"Update {i}",
+                body_html=f"<p>Update {i}</p>",
+                published_at=at,
+                changed_at=at,
+                version=1,
             )
         )
     return LiveUpdate.objects.bulk_create(rows)
@@ -80,9 +84,10 @@ def test_older_pages_are_stable_and_key_event_links_land_on_their_page(client):
     assert update_ids(page_one) == [u.pk for u in made[:5]][::-1]
     assert f'id="update-{key.pk}"' in page_one
     factories.update(story)  # a new update does not move older pages
-    assert update_ids(client.get(story.get_absolute_url(), {"page": 1}).content.decode()) == [
-        u.pk for u in made[:5]
-    ][::-1]
+    assert (
+        update_ids(client.get(story.get_absolute_url(), {"page": 1}).content.decode())
+        == [u.pk for u in made[:5]][::-1]
+    )
     assert client.get(story.get_absolute_url(), {"page": 9}).status_code == 404
     assert client.get(story.get_absolute_url(), {"page": "x"}).status_code == 404
 

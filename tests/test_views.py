@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_live_stories_first_then_the_latest(client):
-    older_live = factories.live_story(headline="Live one",
-                                      published_at=timezone.now() - timedelta(days=2))
+    older_live = factories.live_story(
+        headline="Live one", published_at=timezone.now() - timedelta(days=2)
+    )
     newest = factories.story(headline="Newest")
     factories.story(headline="Hidden draft", status=Story.Status.DRAFT)
     html = client.get("/").content.decode()
@@ -135,8 +136,9 @@ def test_list_pages_cost_the_same_for_2_or_25_stories(client, django_assert_num_
         for _ in range(n):
             factories.story(section=section, authors=[writer, factories.author()])
 
-    path = {"/": "/", "section": section.get_absolute_url(),
-            "author": writer.get_absolute_url()}[url]
+    path = {"/": "/", "section": section.get_absolute_url(), "author": writer.get_absolute_url()}[
+        url
+    ]
     lookups = 0 if url == "/" else 1  # the section or author itself
     make(2)
     with django_assert_num_queries(lookups + 4):  # marker, count, page, bylines

@@ -74,9 +74,9 @@ def open_page(browser, console_errors):
         page.on("pageerror", lambda exc: console_errors.append(f"{page.url}: {exc}"))
         page.on(
             "console",
-            lambda msg: console_errors.append(f"{page.url}: {msg.text}")
-            if msg.type == "error"
-            else None,
+            lambda msg: (
+                console_errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None
+            ),
         )
         return page
 

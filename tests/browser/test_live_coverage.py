@@ -24,8 +24,12 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
     earlier = timezone.now() - timedelta(hours=1)
     for i in range(30):
-        factories.update(story, title=f"Ancienne {i}", body="Texte.\n\n" * 6,
-                         published_at=earlier + timedelta(minutes=i))
+        factories.update(
+            story,
+            title=f"Ancienne {i}",
+            body="Texte.\n\n" * 6,
+            published_at=earlier + timedelta(minutes=i),
+        )
     factories.user("ines", group="Live desk")
 
     reader = open_page(viewport={"width": 390, "height": 800})
