@@ -55,7 +55,6 @@ class Cursor(NamedTuple):
 
 CURSOR_PATTERN = re.compile(r"(?P<micros>\d{1,17})(?:\.(?P<id>\d{1,18}))?")
 MAX_MICROS = 10**17
-START = Cursor(EPOCH)
 
 
 def with_corrections(updates, story=None):
@@ -148,6 +147,13 @@ def changes_since(story, since, limit=MAX_CHANGES):
         .order_by("changed_at", "id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def page_cursor(changed, now):
+    """The cursor a freshly rendered page starts polling from (see COMMIT_LAG_SECONDS)."""
+    if changed is None:
+        return Cursor(EPOCH)
+    return Cursor(min(changed, now - timedelta(seconds=COMMIT_LAG_SECONDS)))
 
 
 def next_cursor(changes, more, since, now):

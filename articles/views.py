@@ -177,7 +177,7 @@ def _story_context(story, page, changed, base_url=""):
         "ld": structured_data.for_story(story, stream, corrections, base_url),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "poll_cursor": (
-            str(live.Cursor(changed or live.EPOCH)) if stream and stream.is_latest else None
+            str(live.page_cursor(changed, timezone.now())) if stream and stream.is_latest else None
         ),
     }
 

@@ -246,3 +246,19 @@ def test_atom_feed_of_updates_parses(client):
     assert not feed.bozo
     assert [e.title for e in feed.entries] == ["Première"]
     assert "<em>un</em>" in feed.entries[0].summary
+
+
+def test_a_change_committed_late_is_still_delivered(client):
+    """A save stamped before an earlier poll but committed after it reaches the next poll."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        factories.update(story, title="A")
+        clock.move_to(start + timedelta(seconds=1))
+        cursor = poll(client, story).json()["cursor"]
+        # B's transaction took its change time at start + 0.5 s but commits only now.
+        late = factories.update(story, title="B")
+        LiveUpdate.objects.filter(pk=late.pk).update(changed_at=start + timedelta(seconds=0.5))
+        clock.move_to(start + timedelta(seconds=4))
+        titles = [u["title"] for u in poll(client, story, cursor).json()["updates"]]
+    assert "B" in titles
