@@ -249,12 +249,12 @@ def test_atom_feed_of_updates_parses(client):
 
 
 def test_a_change_committed_late_is_still_delivered(client):
-    """A save stamped before an earlier poll but committed after it reaches the next poll."""
+    """A save stamped before a later one but committed after a poll reaches the next poll."""
     story = factories.live_story()
     start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        factories.update(story, title="A")
-        clock.move_to(start + timedelta(seconds=1))
+    with time_machine.travel(start + timedelta(seconds=1), tick=False) as clock:
+        factories.update(story, title="A")  # stamped and committed at start + 1 s
+        clock.move_to(start + timedelta(seconds=1.2))
         cursor = poll(client, story).json()["cursor"]
         # B's transaction took its change time at start + 0.5 s but commits only now.
         late = factories.update(story, title="B")
