@@ -112,31 +112,14 @@ def edit_update(request, pk):
         return render(request, "articles/desk/edit.html", context)
 
 
+# action: (permission, publishing function, its arguments)
 ACTIONS = {
-    "pin": (
-        "articles.change_liveupdate",
-        lambda u, by: publishing.set_pinned(update=u, by=by, pinned=True),
-    ),
-    "unpin": (
-        "articles.change_liveupdate",
-        lambda u, by: publishing.set_pinned(update=u, by=by, pinned=False),
-    ),
-    "key": (
-        "articles.change_liveupdate",
-        lambda u, by: publishing.set_key_event(update=u, by=by, key_event=True),
-    ),
-    "unkey": (
-        "articles.change_liveupdate",
-        lambda u, by: publishing.set_key_event(update=u, by=by, key_event=False),
-    ),
-    "delete": (
-        "articles.delete_liveupdate",
-        lambda u, by: publishing.delete_update(update=u, by=by),
-    ),
-    "restore": (
-        "articles.delete_liveupdate",
-        lambda u, by: publishing.restore_update(update=u, by=by),
-    ),
+    "pin": ("articles.change_liveupdate", publishing.set_pinned, {"pinned": True}),
+    "unpin": ("articles.change_liveupdate", publishing.set_pinned, {"pinned": False}),
+    "key": ("articles.change_liveupdate", publishing.set_key_event, {"key_event": True}),
+    "unkey": ("articles.change_liveupdate", publishing.set_key_event, {"key_event": False}),
+    "delete": ("articles.delete_liveupdate", publishing.delete_update, {}),
+    "restore": ("articles.delete_liveupdate", publishing.restore_update, {}),
 }
 
 
@@ -148,9 +131,9 @@ def update_action(request, pk):
     if action not in ACTIONS:
         messages.error(request, _("Unknown action."))
         return redirect("articles:desk_story", pk=update.story_id)
-    perm, run = ACTIONS[action]
+    perm, run, arguments = ACTIONS[action]
     _require(request, perm)
-    run(update, request.user)
+    run(update=update, by=request.user, **arguments)
     if action == "delete":
         messages.success(request, _("Update deleted. You can restore it from the list below."))
     else:
