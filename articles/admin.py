@@ -151,8 +151,17 @@ class StoryAdminForm(VersionCheckedForm):
         return cleaned
 
 
+class CreatorStampMixin:
+    """Stamps who created a row: the admin is one of the places stories and updates are made."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Story)
-class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class StoryAdmin(CreatorStampMixin, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = StoryAdminForm
     list_display = [
         "headline",
@@ -226,11 +235,6 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def has_publish_permission(self, request):
         return publishing.can_publish(request.user)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -310,7 +314,7 @@ class StoryAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
 
 @admin.register(LiveUpdate)
-class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class LiveUpdateAdmin(CreatorStampMixin, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = LiveUpdateAdminForm
     list_display = [
         "__str__",
@@ -335,11 +339,6 @@ class LiveUpdateAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # An update belongs to its story's stream; moving it would break both streams' cursors.
         return ["story"] if obj else []
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
         publishing.delete_update(update=obj, by=request.user)
