@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404
 
 from articles.models import LiveUpdate
@@ -99,13 +99,8 @@ class LiveStream:
         # Each key event carries its position, so its link lands on the page that holds it.
         earlier = (
             LiveUpdate.objects.published()
-            .filter(
-                story=story,
-            )
-            .filter(
-                Q(published_at__lt=OuterRef("published_at"))
-                | Q(published_at=OuterRef("published_at"), id__lte=OuterRef("id"))
-            )
+            .filter(story=story)
+            .not_after(OuterRef("published_at"), OuterRef("id"))
         )
         self.key_events = list(
             published.filter(is_key_event=True)

@@ -244,6 +244,11 @@ class Story(VersionedModel):
         return self.status == self.Status.PUBLISHED and not self.is_scheduled
 
     @property
+    def has_live_coverage(self):
+        """Live now, or was: its page shows a stream of updates."""
+        return bool(self.is_live or self.live_started_at)
+
+    @property
     def was_updated(self):
         return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
 
@@ -285,6 +290,15 @@ class LiveUpdateQuerySet(models.QuerySet):
 
     def key_events(self):
         return self.published().filter(is_key_event=True)
+
+    def not_after(self, published_at, pk):
+        """Rows at or before (published_at, pk) in stream order: counting them gives a position.
+
+        Takes values or OuterRef() expressions, so it serves one update and a subquery alike.
+        """
+        return self.filter(
+            Q(published_at__lt=published_at) | Q(published_at=published_at, id__lte=pk)
+        )
 
     def newest_first(self):
         return self.order_by("-published_at", "-id")

@@ -34,19 +34,19 @@ def _story_list(request, key, queryset, template, context):
     )
     page_count = max(1, math.ceil(marker["count"] / STORIES_PER_PAGE))
     raw = request.GET.get("page", "1")
-    number = min(int(raw), page_count) if raw.isdigit() and 0 < len(raw) < 7 else 1
-    number = max(number, 1)
+    number = max(1, min(int(raw), page_count)) if raw.isdigit() and len(raw) < 7 else 1
 
     def render_html():
-        paginator = Paginator(queryset.for_listing(), STORIES_PER_PAGE)
-        page = paginator.page(min(number, paginator.num_pages))
+        # get_page clamps again: the list may have shrunk since the marker was read.
+        page = Paginator(queryset.for_listing(), STORIES_PER_PAGE).get_page(number)
         return render_to_string(
             template,
             {**context, "page_obj": page, "stories": page.object_list},
             request=request,
         )
 
-    tag = f"{key}:{number}:{marker}"
+    # The heading and intro (a section's or author's) are part of what the page shows.
+    tag = f"{key}:{number}:{marker}:{context}"
     return _cached_page(request, tag=tag, render_html=render_html, max_age=60)
 
 
@@ -69,8 +69,7 @@ def _cached_page(request, *, tag, render_html, max_age, last_modified=None):
     response["ETag"] = etag
     if last_modified:
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    patch_cache_control(response, public=True, max_age=max_age)
-    return response
+    return _public(response, max_age=max_age)
 
 
 @require_safe
@@ -146,17 +145,17 @@ def story_detail(request, slug):
     except StoryWithdrawn as gone:
         return _withdrawn_response(request, gone.story)
     page = _page_param(request)
-    changed = live.last_change(story) if story.is_live or story.live_started_at else None
+    changed = live.last_change(story) if story.has_live_coverage else None
     last_modified = max([story.updated_at] + ([changed] if changed else []))
 
     def render_html():
-        with translation.override(story.language):
-            return render_to_string(
-                "articles/story_detail.html",
-                _story_context(story, page, changed, site_url(request)),
-                request=request,
-            )
+        return render_to_string(
+            "articles/story_detail.html",
+            _story_context(story, page, changed, site_url(request)),
+            request=request,
+        )
 
+    # The page, its render and its ETag are in the story's language.
     with translation.override(story.language):
         return _cached_page(
             request,
@@ -168,7 +167,7 @@ def story_detail(request, slug):
 
 
 def _story_context(story, page, changed, base_url=""):
-    stream = live.LiveStream(story, page) if (story.is_live or story.live_started_at) else None
+    stream = live.LiveStream(story, page) if story.has_live_coverage else None
     corrections = list(story.corrections.all())
     return {
         "story": story,
@@ -194,8 +193,8 @@ def update_detail(request, slug, pk):
     live.with_corrections([update], story)
     position = (
         LiveUpdate.objects.published()
-        .filter(story=story, published_at__lte=update.published_at)
-        .exclude(published_at=update.published_at, id__gt=update.id)
+        .filter(story=story)
+        .not_after(update.published_at, update.pk)
         .count()
     )
     with translation.override(story.language):
