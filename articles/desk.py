@@ -4,18 +4,17 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles import publishing
-from articles.forms import STALE_MESSAGE, LiveUpdateEditForm, LiveUpdateForm
+from articles import permissions, publishing
+from articles.forms import STALE_MESSAGE, LiveUpdateEditForm, LiveUpdateForm, add_validation_error
 from articles.models import LiveUpdate, StaleEditError, Story
 
-DESK_PERMISSION = "articles.add_liveupdate"
 RECENT_UPDATES = 30
 
 
@@ -26,18 +25,13 @@ def desk_access(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not (request.user.is_staff and request.user.has_perm(DESK_PERMISSION)):
+        if not (request.user.is_staff and request.user.has_perm(permissions.ADD_UPDATE)):
             raise PermissionDenied
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
         return response
 
     return wrapped
-
-
-def _require(request, perm):
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 @desk_access
@@ -50,7 +44,7 @@ def index(request):
     )
     startable = (
         Story.objects.published().filter(is_live=False).order_by("-published_at")[:10]
-        if publishing.can_run_live(request.user)
+        if permissions.can_run_live(request.user)
         else []
     )
     return render(request, "articles/desk/index.html", {"stories": stories, "startable": startable})
@@ -60,25 +54,32 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 def story_desk(request, pk):
     story = get_object_or_404(Story, pk=pk)
-    if request.method == "POST" and not story.is_live:
-        messages.error(request, _("Coverage of this story is not live: start it first."))
+    if request.method == "POST" and not permissions.can_post_update(request.user, story):
+        messages.error(
+            request, _("Coverage of this story is not live: updates cannot be posted to it.")
+        )
         return redirect("articles:desk_story", pk=story.pk)
     # Times typed and shown on the desk are wall-clock times of the story's zone.
     with timezone.override(story.time_zone):
         form = LiveUpdateForm(request.POST or None, story=story)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            publishing.post_update(
-                story=story,
-                by=request.user,
-                title=data["title"],
-                body=data["body"],
-                published_at=data.get("published_at"),
-                is_key_event=data["is_key_event"],
-                is_pinned=data["is_pinned"],
-            )
-            messages.success(request, _("Update posted."))
-            return redirect("articles:desk_story", pk=story.pk)
+            try:
+                publishing.post_update(
+                    story=story,
+                    by=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    published_at=data.get("published_at"),
+                    is_key_event=data["is_key_event"],
+                    is_pinned=data["is_pinned"],
+                    confirm_time=data["confirm_time"],
+                )
+            except ValidationError as error:
+                add_validation_error(form, error)
+            else:
+                messages.success(request, _("Update posted."))
+                return redirect("articles:desk_story", pk=story.pk)
         updates = (
             LiveUpdate.objects.filter(story=story)
             .select_related("author")
@@ -94,17 +95,25 @@ def story_desk(request, pk):
 @desk_access
 @require_http_methods(["GET", "POST"])
 def edit_update(request, pk):
-    _require(request, "articles.change_liveupdate")
     update = get_object_or_404(LiveUpdate.objects.select_related("story"), pk=pk)
+    if not permissions.can_change_update(request.user, update):
+        raise PermissionDenied
     with timezone.override(update.story.time_zone):
         form = LiveUpdateEditForm(request.POST or None, instance=update, story=update.story)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             note = data["correction_note"] if data["is_correction"] else ""
             try:
-                publishing.edit_update(update=form.instance, by=request.user, correction_note=note)
+                publishing.edit_update(
+                    update=form.instance,
+                    by=request.user,
+                    expected_version=form.opened_version,
+                    correction_note=note,
+                )
             except StaleEditError:
                 form.add_error(None, STALE_MESSAGE)
+            except ValidationError as error:
+                add_validation_error(form, error)
             else:
                 messages.success(request, _("Update saved."))
                 return redirect("articles:desk_story", pk=update.story_id)
@@ -112,14 +121,14 @@ def edit_update(request, pk):
         return render(request, "articles/desk/edit.html", context)
 
 
-# action: (permission, publishing function, its arguments)
+# action: (publishing function, its arguments); each function checks who may, on this update.
 ACTIONS = {
-    "pin": ("articles.change_liveupdate", publishing.set_pinned, {"pinned": True}),
-    "unpin": ("articles.change_liveupdate", publishing.set_pinned, {"pinned": False}),
-    "key": ("articles.change_liveupdate", publishing.set_key_event, {"key_event": True}),
-    "unkey": ("articles.change_liveupdate", publishing.set_key_event, {"key_event": False}),
-    "delete": ("articles.delete_liveupdate", publishing.delete_update, {}),
-    "restore": ("articles.delete_liveupdate", publishing.restore_update, {}),
+    "pin": (publishing.set_pinned, {"pinned": True}),
+    "unpin": (publishing.set_pinned, {"pinned": False}),
+    "key": (publishing.set_key_event, {"key_event": True}),
+    "unkey": (publishing.set_key_event, {"key_event": False}),
+    "delete": (publishing.delete_update, {}),
+    "restore": (publishing.restore_update, {}),
 }
 
 
@@ -131,8 +140,7 @@ def update_action(request, pk):
     if action not in ACTIONS:
         messages.error(request, _("Unknown action."))
         return redirect("articles:desk_story", pk=update.story_id)
-    perm, run, arguments = ACTIONS[action]
-    _require(request, perm)
+    run, arguments = ACTIONS[action]
     run(update=update, by=request.user, **arguments)
     if action == "delete":
         messages.success(request, _("Update deleted. You can restore it from the list below."))
@@ -145,7 +153,7 @@ def update_action(request, pk):
 @require_POST
 def coverage(request, pk):
     story = get_object_or_404(Story, pk=pk)
-    if not publishing.can_run_live(request.user):
+    if not permissions.can_run_live(request.user):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "start":

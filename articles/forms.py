@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
-from articles.models import LiveUpdate
+from articles import publishing
+from articles.models import LiveUpdate, validate_plausible_time
 
 STALE_MESSAGE = _(
     "Someone else saved this since you opened it, so your changes were not saved and nothing "
@@ -14,7 +15,11 @@ STALE_MESSAGE = _(
 
 
 class VersionCheckedForm(forms.ModelForm):
-    """Refuses a save made from a form opened before someone else's save (optimistic locking)."""
+    """Refuses a save made from a form opened before someone else's save (optimistic locking).
+
+    The version the form was opened with travels in a hidden field; the caller passes
+    `form.opened_version` to the save, which makes the final, race-free check.
+    """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -22,6 +27,10 @@ class VersionCheckedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+
+    @property
+    def opened_version(self):
+        return self.cleaned_data.get("expected_version") if self.instance.pk else None
 
     def clean(self):
         cleaned = super().clean()
@@ -35,11 +44,65 @@ class VersionCheckedForm(forms.ModelForm):
             )
             if expected is None or current != expected:
                 raise forms.ValidationError(STALE_MESSAGE, code="stale")
-            self.instance.expected_version = expected
         return cleaned
 
 
-class LiveUpdateForm(VersionCheckedForm):
+def add_validation_error(form, error):
+    """Show a model or publishing ValidationError on the form's fields (or above them)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class UpdateTimeMixin:
+    """An update's time: empty means the time of posting; an odd one must be confirmed.
+
+    The form is never prefilled with the time it was opened: an update posted at 09:56 from a
+    form opened at 09:53 was stamped 09:53, and open pages showed it below later ones.
+    """
+
+    def _init_time(self):
+        self.fields["published_at"].required = False
+        if not self.instance.pk:
+            self.initial["published_at"] = None
+
+    def clean_published_at(self):
+        value = self.cleaned_data.get("published_at")
+        # Checked first: comparing year 1 or 9999 with anything overflows.
+        validate_plausible_time(value)
+        return value
+
+    def _get_validation_exclusions(self):
+        excluded = super()._get_validation_exclusions()
+        if self.instance.pk is None and self.cleaned_data.get("published_at") is None:
+            # An empty time is stamped when posted (publishing.post_update), not validated now.
+            excluded.add("published_at")
+        return excluded
+
+    def check_time(self, story, cleaned):
+        if story is None or "published_at" not in cleaned:
+            return
+        error = publishing.update_time_error(
+            story=story,
+            published_at=cleaned.get("published_at"),
+            confirmed=cleaned.get("confirm_time", False),
+        )
+        if error:
+            self.add_error("published_at", error)
+
+
+CONFIRM_TIME = forms.BooleanField(
+    label=_("Post with this time"),
+    required=False,
+    help_text=_("Needed for a time before the coverage began, or long ago."),
+)
+
+
+class LiveUpdateForm(UpdateTimeMixin, VersionCheckedForm):
+    confirm_time = CONFIRM_TIME
+
     class Meta:
         model = LiveUpdate
         fields = ["title", "body", "is_key_event", "is_pinned", "published_at"]
@@ -54,7 +117,8 @@ class LiveUpdateForm(VersionCheckedForm):
 
     def __init__(self, *args, story=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["published_at"].required = False
+        self.story = story
+        self._init_time()
         help_text = self.time_help
         if story is not None:
             # The desk reads and shows times in the story's zone (see desk.story_zone).
@@ -64,6 +128,12 @@ class LiveUpdateForm(VersionCheckedForm):
             }
         self.fields["published_at"].help_text = help_text
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or "published_at" in self.changed_data:
+            self.check_time(self.story, cleaned)
+        return cleaned
+
 
 class LiveUpdateEditForm(LiveUpdateForm):
     is_correction = forms.BooleanField(
@@ -72,7 +142,10 @@ class LiveUpdateEditForm(LiveUpdateForm):
         help_text=_("Readers will see the note below, with its time, on this update."),
     )
     correction_note = forms.CharField(
-        label=_("Public correction note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Public correction note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     class Meta(LiveUpdateForm.Meta):
@@ -84,7 +157,7 @@ class LiveUpdateEditForm(LiveUpdateForm):
 
     def clean_published_at(self):
         # An emptied time box keeps the update's time: the column cannot be empty.
-        return self.cleaned_data.get("published_at") or self.instance.published_at
+        return super().clean_published_at() or self.instance.published_at
 
     def clean(self):
         cleaned = super().clean()

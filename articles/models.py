@@ -1,5 +1,6 @@
 """The newsroom's domain: sections, authors, stories, live updates and corrections."""
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -12,9 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown
-
-TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown, without_control_characters
 
 
 class StaleEditError(Exception):
@@ -24,8 +23,10 @@ class StaleEditError(Exception):
 class VersionedModel(models.Model):
     """Optimistic locking: each save bumps `version`; a save that expects an older one fails.
 
-    A form sets `expected_version` from the version it was opened with; the conditional UPDATE
-    below makes the check and the claim one statement, so two saves can never both win.
+    A form remembers the version it was opened with and passes it as
+    `save(expected_version=...)`; the conditional UPDATE below makes the check and the claim one
+    statement, so two saves can never both win. A save without it still bumps the stored
+    version (never an in-memory copy of it), so caches keyed on the version always move.
     """
 
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -33,19 +34,15 @@ class VersionedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        expected = getattr(self, "expected_version", None)
+    def save(self, *args, expected_version=None, **kwargs):
         with transaction.atomic():
-            if self.pk and expected is not None:
-                claimed = (
-                    type(self)
-                    ._default_manager.filter(pk=self.pk, version=expected)
-                    .update(version=expected + 1)
-                )
-                if not claimed:
+            if self.pk and not self._state.adding:
+                row = type(self)._default_manager.filter(pk=self.pk)
+                claim = row if expected_version is None else row.filter(version=expected_version)
+                if claim.update(version=F("version") + 1):
+                    self.version = row.values_list("version", flat=True).get()
+                elif expected_version is not None:
                     raise StaleEditError(self)
-                self.version = expected + 1
-                self.expected_version = self.version
             else:
                 self.version = (self.version or 0) + 1
             if kwargs.get("update_fields") is not None:
@@ -53,10 +50,60 @@ class VersionedModel(models.Model):
             super().save(*args, **kwargs)
 
 
-class Section(models.Model):
+class CleanTextModel(models.Model):
+    """Text fields never hold control characters, whatever wrote them (admin, desk, API, task)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                cleaned = without_control_characters(value)
+                if cleaned != value:
+                    setattr(self, field.attname, cleaned)
+        super().save(*args, **kwargs)
+
+
+def validate_plausible_time(value):
+    """News happens between 1900 and 2100; outside, a typo (year 1 would also overflow UTC)."""
+    # Compares the year alone: arithmetic on year 1 or 9999 with an offset overflows.
+    if value is not None and not (1900 <= value.year <= 2100):
+        raise ValidationError(
+            _("Enter a time between the years 1900 and 2100."), code="implausible_time"
+        )
+
+
+# Names in the tz database that are not places: the machine's own zone, a placeholder, aliases
+# kept for old POSIX systems.
+_NOT_PLACES = {"localtime", "Factory", "posixrules"}
+
+
+@functools.cache
+def time_zone_names():
+    """The IANA zones an editor may pick, read once per process (the walk costs ~20 ms)."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/", "SystemV/"))
+    )
+
+
+def time_zone_choices():
+    # A callable: the list comes from the machine's tzdata and must not be frozen in migrations.
+    return sorted((name, name) for name in time_zone_names())
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError(_("Unknown time zone."), code="unknown_time_zone")
+
+
+class Section(CleanTextModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Sections are listed in this order in the menu.")
     )
@@ -73,10 +120,10 @@ class Section(models.Model):
         return reverse("articles:section", args=[self.slug])
 
 
-class Author(models.Model):
+class Author(CleanTextModel):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=150, unique=True)
-    bio = models.TextField(_("biography"), blank=True)
+    bio = models.TextField(_("biography"), blank=True, max_length=5000)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user account"),
@@ -100,9 +147,17 @@ class Author(models.Model):
 
 
 class StoryQuerySet(models.QuerySet):
+    def due(self):
+        """Its publication time has come (a future `published_at` is a schedule)."""
+        return self.filter(published_at__lte=timezone.now())
+
     def published(self):
-        """What readers see: published, and due. A future `published_at` is a schedule."""
-        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+        """What readers see: published, and due."""
+        return self.due().filter(status=Story.Status.PUBLISHED)
+
+    def withdrawn(self):
+        """Was in front of readers, then withdrawn: its address answers 410 with a notice."""
+        return self.due().filter(status=Story.Status.WITHDRAWN)
 
     def live(self):
         return self.published().filter(is_live=True)
@@ -116,7 +171,7 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
-class Story(VersionedModel):
+class Story(CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -131,7 +186,10 @@ class Story(VersionedModel):
         help_text=_("The story's address. It cannot change once the story is published."),
     )
     standfirst = models.TextField(
-        _("standfirst"), blank=True, help_text=_("One or two sentences under the headline.")
+        _("standfirst"),
+        blank=True,
+        max_length=600,
+        help_text=_("One or two sentences under the headline."),
     )
     body = MarkdownxField(
         _("body"), blank=True, max_length=MAX_MARKDOWN_LENGTH, help_text=_("Markdown.")
@@ -150,7 +208,8 @@ class Story(VersionedModel):
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
+        validators=[validate_time_zone],
         default=settings.NEWSROOM_TIME_ZONE,
         help_text=_("Times in the story are shown in this zone, with its abbreviation."),
     )
@@ -168,6 +227,7 @@ class Story(VersionedModel):
         null=True,
         blank=True,
         db_index=True,
+        validators=[validate_plausible_time],
         help_text=_("A time in the future schedules the story: it appears on that minute."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -182,11 +242,16 @@ class Story(VersionedModel):
         related_name="+",
     )
     is_live = models.BooleanField(_("live coverage"), default=False, db_index=True)
-    live_started_at = models.DateTimeField(_("coverage started"), null=True, blank=True)
-    live_ended_at = models.DateTimeField(_("coverage ended"), null=True, blank=True)
+    live_started_at = models.DateTimeField(
+        _("coverage started"), null=True, blank=True, validators=[validate_plausible_time]
+    )
+    live_ended_at = models.DateTimeField(
+        _("coverage ended"), null=True, blank=True, validators=[validate_plausible_time]
+    )
     withdrawal_note = models.TextField(
         _("withdrawal notice"),
         blank=True,
+        max_length=2000,
         help_text=_("Shown to readers in place of a withdrawn story."),
     )
 
@@ -217,11 +282,9 @@ class Story(VersionedModel):
         return reverse("articles:story", args=[self.slug])
 
     def clean(self):
-        if self.time_zone and self.time_zone not in zoneinfo.available_timezones():
-            raise ValidationError({"time_zone": _("Unknown time zone.")})
         if self.pk:
             stored = Story.objects.filter(pk=self.pk).values("slug", "status").first()
-            was_out = stored and stored["status"] in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+            was_out = stored and stored["status"] in PUBLIC_STATUSES
             if was_out and stored["slug"] != self.slug:
                 raise ValidationError(
                     {"slug": _("The address of a story that has been published cannot change.")}
@@ -241,7 +304,12 @@ class Story(VersionedModel):
 
     @property
     def is_visible(self):
-        return self.status == self.Status.PUBLISHED and not self.is_scheduled
+        """Would readers see it: the rule of `Story.objects.published()`, for one row."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
 
     @property
     def has_live_coverage(self):
@@ -256,6 +324,10 @@ class Story(VersionedModel):
     def ordered_authors(self):
         """Authors in byline order; uses the `bylines` prefetch of `for_listing()`."""
         return [byline.author for byline in self.bylines.all()]
+
+
+# Statuses in which a story has been in front of readers: its address is then fixed.
+PUBLIC_STATUSES = frozenset({Story.Status.PUBLISHED, Story.Status.WITHDRAWN})
 
 
 class Byline(models.Model):
@@ -280,12 +352,14 @@ class Byline(models.Model):
 
 
 class LiveUpdateQuerySet(models.QuerySet):
+    def active(self):
+        """Not deleted: what the desk and the admin list (deletion is soft, and can be undone)."""
+        return self.filter(deleted_at__isnull=True)
+
     def published(self):
-        """What readers see of a live story: published, due, not deleted."""
-        return self.filter(
-            status=LiveUpdate.Status.PUBLISHED,
-            published_at__lte=timezone.now(),
-            deleted_at__isnull=True,
+        """What readers see of a live story: not deleted, published, and due."""
+        return self.active().filter(
+            status=LiveUpdate.Status.PUBLISHED, published_at__lte=timezone.now()
         )
 
     def key_events(self):
@@ -317,7 +391,7 @@ class LiveUpdateQuerySet(models.QuerySet):
         )
 
 
-class LiveUpdate(VersionedModel):
+class LiveUpdate(CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -338,7 +412,7 @@ class LiveUpdate(VersionedModel):
     )
     published_at = models.DateTimeField(
         _("time"),
-        default=timezone.now,
+        validators=[validate_plausible_time],
         help_text=_("The time shown to readers. A time in the future schedules the update."),
     )
     is_key_event = models.BooleanField(_("key event"), default=False)
@@ -397,14 +471,7 @@ class LiveUpdate(VersionedModel):
                 "changed_at",
                 "edited_at",
             }
-        with transaction.atomic():
-            if self.is_pinned:
-                # One pinned update per story: the newly pinned one replaces the old, and the
-                # old one's change time moves so open pages unpin it too.
-                LiveUpdate.objects.filter(story_id=self.story_id, is_pinned=True).exclude(
-                    pk=self.pk
-                ).update(is_pinned=False, changed_at=now, version=F("version") + 1)
-            super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
         self._loaded_content = (self.title, self.body)
 
     def get_absolute_url(self):
@@ -417,8 +484,8 @@ class LiveUpdate(VersionedModel):
         return instance
 
     def validate_constraints(self, exclude=None):
-        # Pinning an update unpins the story's other one in save(), so the one-pin rule is
-        # enforced there and by the database, not reported as a form error.
+        # Pinning an update unpins the story's other one (publishing.set_pinned), so the
+        # one-pin rule is kept there and by the database, not reported as a form error.
         super().validate_constraints(exclude={*(exclude or ()), "is_pinned"})
 
     @property
@@ -431,6 +498,7 @@ class LiveUpdate(VersionedModel):
 
     @property
     def is_visible(self):
+        """Would readers see it: the rule of `LiveUpdate.objects.published()`, for one row."""
         return (
             self.status == self.Status.PUBLISHED
             and self.deleted_at is None
@@ -438,7 +506,7 @@ class LiveUpdate(VersionedModel):
         )
 
 
-class Correction(models.Model):
+class Correction(CleanTextModel):
     """A public correction note on a story or on one live update."""
 
     story = models.ForeignKey(
@@ -458,9 +526,13 @@ class Correction(models.Model):
         related_name="corrections",
     )
     note = models.TextField(
-        _("public note"), help_text=_("What was wrong and what is right now. Shown to readers.")
+        _("public note"),
+        max_length=2000,
+        help_text=_("What was wrong and what is right now. Shown to readers."),
     )
-    corrected_at = models.DateTimeField(_("corrected"), default=timezone.now)
+    corrected_at = models.DateTimeField(
+        _("corrected"), default=timezone.now, validators=[validate_plausible_time]
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

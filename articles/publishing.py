@@ -1,126 +1,369 @@
-"""Editorial state changes: the workflow of stories and the live desk's work on updates.
+"""Editorial state changes: the only code that changes what readers see.
 
-Each function is the one way to make its change, called explicitly by the admin and the desk, so
-the rules (who may, what gets stamped, what readers' open pages must learn) live in one place.
+A story's status, schedule and live coverage, an update's pin, key-event and deletion state, and
+corrections are written here and nowhere else. Every function checks the permission itself
+(`articles.permissions`, for the object at hand, on the stored row), so the admin, its history
+and revert views, the desk, an API or a task all get the same rules. The rows that decide a rule
+are locked while it is applied, so two people acting at once are serialised, not lost.
 """
 
-from django.core.exceptions import PermissionDenied
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from articles.models import Correction, LiveUpdate, Story
+from articles import permissions
+from articles.models import PUBLIC_STATUSES, Correction, LiveUpdate, Story
 
-PUBLISH_PERMISSION = "articles.publish_story"
-LIVE_PERMISSION = "articles.run_live_coverage"
-
-
-def can_publish(user):
-    return user.has_perm(PUBLISH_PERMISSION)
-
-
-def can_run_live(user):
-    return user.has_perm(LIVE_PERMISSION)
+# The fields of a story that only this module writes.
+STORY_STATE_FIELDS = ["status", "published_at", "is_live", "live_started_at", "live_ended_at"]
+# An update stamped this long before now, or before its coverage began, is a typo until the
+# desk confirms it (an update posted at 09:56 from a form opened at 09:53 was stamped 09:53).
+PAST_TIME_CONFIRMATION = timedelta(hours=12)
 
 
-def submit_for_review(*, story, by):
-    if story.status != Story.Status.DRAFT:
+def _refuse(message):
+    raise PermissionDenied(message)
+
+
+def _lock_story(story_id):
+    """The stored story, locked until the transaction ends (a no-op on SQLite, whose
+    IMMEDIATE transactions already take the write lock at BEGIN)."""
+    return Story.objects.select_for_update().get(pk=story_id)
+
+
+def _same_time(a, b):
+    # Forms round-trip times to the second; the stored value has microseconds.
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) < timedelta(seconds=1)
+
+
+# --- Stories ----------------------------------------------------------------------------------
+
+
+def story_state_errors(*, stored, by, status, published_at, is_live):
+    """What is wrong with `by` asking for this publication state, as {field: message}.
+
+    `stored` is the story as saved (None for a new one). Forms show these messages; the
+    functions below raise them, so a form that skipped the check still changes nothing.
+    """
+    errors = {}
+    if status not in permissions.allowed_statuses(by, stored):
+        errors["status"] = _("Only an editor can publish, unpublish or withdraw a story.")
+    was_at = stored.published_at if stored else None
+    if not permissions.can_publish(by) and not _same_time(published_at, was_at):
+        errors["published_at"] = _("Only an editor can set or change the publication time.")
+    was_live = stored.is_live if stored else False
+    if bool(is_live) != was_live:
+        due = published_at is None or published_at <= timezone.now()
+        if not permissions.can_run_live(by):
+            errors["is_live"] = _("You may not start or end live coverage.")
+        elif is_live and not (status == Story.Status.PUBLISHED and due):
+            errors["is_live"] = _("Live coverage runs on a published story: publish it first.")
+    return errors
+
+
+def _set_status(story, status, *, at=None, keep_time=True):
+    """Apply a status (and a publication time) to `story` in memory, with what follows."""
+    if not keep_time:
+        story.published_at = at
+    if status == Story.Status.PUBLISHED and story.published_at is None:
+        story.published_at = timezone.now()
+    story.status = status
+    if status != Story.Status.PUBLISHED:
+        # Coverage runs on what readers see: unpublishing or withdrawing ends it.
+        _set_live(story, False)
+
+
+def _set_live(story, is_live):
+    if is_live and not story.is_live:
+        story.is_live = True
+        story.live_started_at = story.live_started_at or timezone.now()
+        story.live_ended_at = None
+    elif not is_live and story.is_live:
+        story.is_live = False
+        story.live_ended_at = timezone.now()
+
+
+@transaction.atomic
+def save_story(*, story, by, expected_version=None):
+    """Save a story as a form edited it: its content, and the publication state it asks for.
+
+    The status, time and coverage asked for are checked against the stored row as publish(),
+    withdraw() and start_live() check them; readers see the result on the next request.
+    """
+    stored = _lock_story(story.pk) if story.pk else None
+    if stored is None:
+        if not by.has_perm(permissions.ADD_STORY):
+            _refuse("You may not add stories.")
+        story.created_by = story.created_by or by
+    elif not permissions.can_edit_story(by, stored):
+        _refuse("You may not edit this story.")
+    wanted = {"status": story.status, "published_at": story.published_at, "is_live": story.is_live}
+    errors = story_state_errors(stored=stored, by=by, **wanted)
+    if errors:
+        raise ValidationError(errors)
+    for field in STORY_STATE_FIELDS:
+        setattr(
+            story,
+            field,
+            getattr(stored, field) if stored else Story._meta.get_field(field).get_default(),
+        )
+    _set_status(story, wanted["status"], at=wanted["published_at"], keep_time=False)
+    _set_live(story, wanted["is_live"])
+    story.save(expected_version=expected_version)
+    return story
+
+
+def _change_story(story, by, change, *, allowed):
+    """Lock the stored row, check `allowed(user, stored)`, apply `change`, save the state."""
+    stored = _lock_story(story.pk)
+    if not allowed(by, stored):
         return False
-    story.status = Story.Status.IN_REVIEW
-    story.save(update_fields=["status", "updated_at"])
+    change(stored)
+    stored.save(update_fields=[*STORY_STATE_FIELDS, "withdrawal_note", "updated_at"])
+    for field in [*STORY_STATE_FIELDS, "withdrawal_note", "version", "updated_at"]:
+        setattr(story, field, getattr(stored, field))
     return True
 
 
+@transaction.atomic
+def submit_for_review(*, story, by):
+    """A draft goes to the editors; readers see nothing. Returns False when it was no draft."""
+    return _change_story(
+        story,
+        by,
+        lambda s: _set_status(s, Story.Status.IN_REVIEW),
+        allowed=lambda user, s: (
+            s.status == Story.Status.DRAFT and permissions.can_edit_story(user, s)
+        ),
+    )
+
+
+@transaction.atomic
 def publish(*, story, by, at=None):
     """Publish now, or on the minute of `at` when it is in the future (a schedule)."""
-    if not can_publish(by):
-        raise PermissionDenied("Only editors can publish.")
-    first_time = story.status not in (Story.Status.PUBLISHED, Story.Status.WITHDRAWN)
-    story.status = Story.Status.PUBLISHED
-    now = timezone.now()
-    if at is not None:
-        story.published_at = at
-    elif story.published_at is None or (first_time and story.published_at < now):
-        # A future time set on a draft is a schedule and is kept; a stale past one is not.
-        story.published_at = now
-    story.save(update_fields=["status", "published_at", "updated_at"])
-    return True
+    if not permissions.can_publish(by):
+        _refuse("Only editors can publish.")
+
+    def change(stored):
+        first_time = stored.status not in PUBLIC_STATUSES
+        if at is not None:
+            _set_status(stored, Story.Status.PUBLISHED, at=at, keep_time=False)
+        elif first_time and stored.published_at and stored.published_at < timezone.now():
+            # A future time set on a draft is a schedule and is kept; a stale past one is not.
+            _set_status(stored, Story.Status.PUBLISHED, at=timezone.now(), keep_time=False)
+        else:
+            _set_status(stored, Story.Status.PUBLISHED)
+
+    return _change_story(story, by, change, allowed=lambda user, s: True)
 
 
+@transaction.atomic
 def withdraw(*, story, by, note=""):
-    if not can_publish(by):
-        raise PermissionDenied("Only editors can withdraw.")
-    story.status = Story.Status.WITHDRAWN
-    if note:
-        story.withdrawal_note = note
-    story.save(update_fields=["status", "withdrawal_note", "updated_at"])
-    return True
+    """Readers get 410 with the notice instead of the story; live coverage ends."""
+    if not permissions.can_publish(by):
+        _refuse("Only editors can withdraw.")
+
+    def change(stored):
+        _set_status(stored, Story.Status.WITHDRAWN)
+        if note:
+            stored.withdrawal_note = note
+
+    return _change_story(story, by, change, allowed=lambda user, s: True)
 
 
+@transaction.atomic
 def start_live(*, story, by):
-    if not can_run_live(by):
-        raise PermissionDenied
-    story.is_live = True
-    story.live_started_at = story.live_started_at or timezone.now()
-    story.live_ended_at = None
-    story.save(update_fields=["is_live", "live_started_at", "live_ended_at"])
+    """Open pages of the story go live on their next poll and show updates as they come."""
+    stored = _lock_story(story.pk)
+    if stored.is_live and permissions.can_run_live(by):
+        return False  # started twice (two people, a double click): nothing to do
+    if not permissions.can_start_live(by, stored):
+        _refuse("Live coverage runs on a published story, by the live desk or an editor.")
+    return _change_story(story, by, lambda s: _set_live(s, True), allowed=lambda user, s: True)
 
 
+@transaction.atomic
 def end_live(*, story, by):
-    if not can_run_live(by):
-        raise PermissionDenied
-    if not story.is_live:
-        # Ending twice (two people, a double click) keeps the time coverage really ended.
-        return
-    story.is_live = False
-    story.live_ended_at = timezone.now()
-    story.save(update_fields=["is_live", "live_ended_at"])
+    """Open pages drop their "Live" badges and say when coverage ended."""
+    if not permissions.can_run_live(by):
+        _refuse("You may not end live coverage.")
+    # Ending twice keeps the time coverage really ended.
+    return _change_story(
+        story, by, lambda s: _set_live(s, False), allowed=lambda user, s: s.is_live
+    )
 
 
-def post_update(*, story, by, body, title="", author=None, published_at=None, **flags):
+# --- Live updates -----------------------------------------------------------------------------
+
+
+def update_time_error(*, story, published_at, confirmed):
+    """Why a chosen update time needs the desk's confirmation, or None.
+
+    A time before the coverage began, or long before now, is usually a typo (2019 for 2023).
+    """
+    if published_at is None or confirmed:
+        return None
+    began = story.live_started_at or story.published_at
+    if began is not None and published_at < began:
+        return ValidationError(
+            _("This time is before the coverage began. Tick the confirmation to post it."),
+            code="confirm_time",
+        )
+    if published_at < timezone.now() - PAST_TIME_CONFIRMATION:
+        return ValidationError(
+            _("This time is more than 12 hours ago. Tick the confirmation to post it."),
+            code="confirm_time",
+        )
+    return None
+
+
+def _pin_alone(update, now):
+    """One pinned update per story: the newly pinned one replaces the old, and the old one's
+    change time moves so open pages unpin it too. The caller holds the story's lock."""
+    LiveUpdate.objects.filter(story_id=update.story_id, is_pinned=True).exclude(
+        pk=update.pk
+    ).update(is_pinned=False, changed_at=now, version=F("version") + 1)
+
+
+def post_update(
+    *,
+    story,
+    by,
+    body,
+    title="",
+    author=None,
+    published_at=None,
+    is_key_event=False,
+    is_pinned=False,
+    status=LiveUpdate.Status.PUBLISHED,
+    confirm_time=False,
+):
+    """Post an update made of these values (see `post_new_update`)."""
     update = LiveUpdate(
         story=story,
         title=title,
         body=body,
-        author=author or getattr(by, "author", None),
-        created_by=by,
-        published_at=published_at or timezone.now(),
-        **flags,
+        author=author,
+        published_at=published_at,
+        is_key_event=is_key_event,
+        is_pinned=is_pinned,
+        status=status,
     )
+    return post_new_update(update=update, by=by, confirm_time=confirm_time)
+
+
+@transaction.atomic
+def post_new_update(*, update, by, confirm_time=False):
+    """Post an unsaved update: open pages show it on their next poll (or on its minute).
+
+    Without a chosen time it takes the time of posting, not the time the form was opened.
+    """
+    stored = _lock_story(update.story_id)
+    if not permissions.can_post_update(by, stored):
+        _refuse("Updates are posted to a published story while its coverage is live.")
+    error = update_time_error(
+        story=stored, published_at=update.published_at, confirmed=confirm_time
+    )
+    if error:
+        raise ValidationError({"published_at": error})
+    now = timezone.now()
+    update.story = stored
+    update.author = update.author or getattr(by, "author", None)
+    update.created_by = by
+    update.published_at = update.published_at or now
+    update.full_clean(exclude=["story", "author", "created_by"])
+    if update.is_pinned:
+        _pin_alone(update, now)
     update.save()
     return update
 
 
+def _lock_update(update, by, allowed):
+    """Lock the update's story (the pin rule spans its updates), then check on the stored row."""
+    _lock_story(update.story_id)
+    stored = LiveUpdate.objects.select_related("story").get(pk=update.pk)
+    if not allowed(by, stored):
+        _refuse("You may not change this update.")
+    return stored
+
+
 @transaction.atomic
-def edit_update(*, update, by, correction_note=""):
+def edit_update(*, update, by, expected_version=None, correction_note=""):
     """Save an edited update; with a note, the edit is a public correction on that update.
 
-    The caller has set the new field values and `expected_version` on `update`.
+    The caller has set the new content on `update`; its pin, key-event and deletion state are
+    kept as stored unless this call's pin or key-event arguments change them.
     """
-    update.save()
+    stored = _lock_update(update, by, permissions.can_change_update)
+    if correction_note and not permissions.can_correct(by, update=stored):
+        _refuse("You may not correct this update.")
+    update.deleted_at = stored.deleted_at
+    if update.is_pinned and not stored.is_pinned:
+        _pin_alone(update, timezone.now())
+    update.save(expected_version=expected_version)
     if correction_note:
         Correction.objects.create(update=update, note=correction_note, by=by)
     return update
 
 
+def _change_update(update, by, allowed, **values):
+    stored = _lock_update(update, by, allowed)
+    for field, value in values.items():
+        setattr(stored, field, value)
+    if values.get("is_pinned"):
+        _pin_alone(stored, timezone.now())
+    stored.save(update_fields=list(values))
+    for field in [*values, "version", "changed_at", "edited_at"]:
+        setattr(update, field, getattr(stored, field))
+    return update
+
+
+@transaction.atomic
 def delete_update(*, update, by):
     """Soft delete: readers' pages drop it on their next poll, and the desk can undo."""
-    update.deleted_at = timezone.now()
-    update.save(update_fields=["deleted_at"])
+    return _change_update(update, by, permissions.can_delete_update, deleted_at=timezone.now())
 
 
+@transaction.atomic
 def restore_update(*, update, by):
-    update.deleted_at = None
-    update.save(update_fields=["deleted_at"])
+    """Undo a deletion: open pages show the update again, in its place in the stream."""
+    return _change_update(update, by, permissions.can_delete_update, deleted_at=None)
 
 
+@transaction.atomic
 def set_pinned(*, update, by, pinned):
-    update.is_pinned = pinned
-    update.save(update_fields=["is_pinned"])
+    """Pin above the stream (unpinning the story's other update), or unpin."""
+    return _change_update(update, by, permissions.can_change_update, is_pinned=pinned)
 
 
+@transaction.atomic
 def set_key_event(*, update, by, key_event):
-    update.is_key_event = key_event
-    update.save(update_fields=["is_key_event"])
+    """List it, or not, among the key events at the top of the story."""
+    return _change_update(update, by, permissions.can_change_update, is_key_event=key_event)
+
+
+# --- Corrections ------------------------------------------------------------------------------
+
+
+def correction_error(*, by, story=None, update=None, previous=None):
+    """Why `by` may not put a correction on this story or update (or change `previous`)."""
+    if previous is not None and previous.pk:
+        previous = Correction.objects.select_related("story", "update__story").get(pk=previous.pk)
+        if not permissions.can_change_correction(by, previous):
+            return _("You may not change this correction.")
+    if story is None and update is None:
+        return None  # the model's own check reports a correction without a target
+    if not permissions.can_correct(by, story=story, update=update):
+        if story is not None:
+            return _("Only an editor can correct a story.")
+        return _("You may not correct this update.")
+    return None
 
 
 def _touch_targets(*, story_ids=(), update_ids=()):
@@ -138,6 +381,14 @@ def _touch_targets(*, story_ids=(), update_ids=()):
 @transaction.atomic
 def save_correction(*, correction, by):
     """Save a new or edited correction; the story or update it is on (and was on) shows it."""
+    error = correction_error(
+        by=by,
+        story=Story.objects.filter(pk=correction.story_id).first(),
+        update=LiveUpdate.objects.select_related("story").filter(pk=correction.update_id).first(),
+        previous=correction if correction.pk else None,
+    )
+    if error:
+        _refuse(str(error))
     previous = (
         Correction.objects.filter(pk=correction.pk).values("story_id", "update_id").first()
         if correction.pk
@@ -155,6 +406,10 @@ def save_correction(*, correction, by):
 
 @transaction.atomic
 def delete_correction(*, correction, by):
-    story_id, update_id = correction.story_id, correction.update_id
-    correction.delete()
+    """Readers no longer see the note; the page it was on changes."""
+    stored = Correction.objects.select_related("story", "update__story").get(pk=correction.pk)
+    if not permissions.can_delete_correction(by, stored):
+        _refuse("You may not delete this correction.")
+    story_id, update_id = stored.story_id, stored.update_id
+    stored.delete()
     _touch_targets(story_ids=(story_id,), update_ids=(update_id,))

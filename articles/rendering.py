@@ -228,4 +228,43 @@ def render_markdown(text: str | None) -> str:
     """Render author Markdown to sanitised HTML. Returns "" for None or empty input."""
     if not text:
         return ""
-    return sanitize_html(_markdown_to_html(text))
+    return sanitize_html(_markdown_to_html(without_control_characters(text)))
+
+
+# Characters a word processor pastes (vertical tab, form feed, unit separator...) that XML 1.0,
+# and so every feed, refuses. Tab, newline and carriage return stay.
+_CONTROL_CHARACTERS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def without_control_characters(text):
+    return text.translate(_CONTROL_CHARACTERS) if isinstance(text, str) else text
+
+
+# Block boundaries become a space ("<p>a</p><p>b</p>" reads "a b"); inline tags vanish.
+_BLOCK_TAG = re.compile(
+    r"<(?:br|hr|/?(?:p|div|li|ul|ol|h[1-6]|blockquote|figure|figcaption|table|tr|td|th|pre))\b[^>]*>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]*>")
+# ASCII whitespace only: a French non-breaking space before ":" stays where it is.
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def plain_text(html_text: str | None) -> str:
+    """The text a reader sees in sanitised HTML, unescaped once: "AT&amp;T" becomes "AT&T".
+
+    Callers escape it for where it goes (a template, JSON, XML); a non-breaking space stays
+    the character, never the entity.
+    """
+    if not html_text:
+        return ""
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", html_text))
+    return _SPACES.sub(" ", html.unescape(text)).strip(" ")
+
+
+def excerpt(html_text: str | None, words: int) -> str:
+    """The first `words` words of `plain_text`, with an ellipsis when it was cut."""
+    parts = plain_text(html_text).split(" ")
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]) + "…"

@@ -2,7 +2,6 @@
 
 import itertools
 from datetime import timedelta
-from importlib import import_module
 
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
@@ -68,7 +67,8 @@ def role(name):
 
     group, made = Group.objects.get_or_create(name=name)
     if made:
-        roles = import_module("articles.migrations.0002_editorial_groups").ROLES
+        from articles.permissions import ROLES as roles
+
         group.permissions.set(
             Permission.objects.filter(content_type__app_label="articles", codename__in=roles[name])
         )

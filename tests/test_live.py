@@ -125,7 +125,7 @@ def test_poll_from_zero_returns_every_update_as_page_fragments(client):
     assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
 
 
-def test_poll_reports_edits_and_deletions_since_the_cursor(client):
+def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
     story = factories.live_story()
     with time_machine.travel(timezone.now() - timedelta(minutes=10), tick=False):
         kept = factories.update(story, body="Sara")
@@ -133,8 +133,8 @@ def test_poll_reports_edits_and_deletions_since_the_cursor(client):
     cursor = poll(client, story).json()["cursor"]
     assert poll(client, story, cursor).json()["updates"] == []
     kept.body = "Kara"
-    publishing.edit_update(update=kept, by=None, correction_note="Kara, pas Sara.")
-    publishing.delete_update(update=gone, by=None)
+    publishing.edit_update(update=kept, by=editor, correction_note="Kara, pas Sara.")
+    publishing.delete_update(update=gone, by=editor)
     changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
     assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
     assert "Kara, pas Sara." in changes[kept.pk]["html"]

@@ -227,7 +227,6 @@ class Command(BaseCommand):
         story.is_live = False
         story.live_started_at = utc(2023, 11, 17, 20, 40)
         story.live_ended_at = utc(2023, 11, 20, 18, 0)
-        story.expected_version = None
         story.save()
         for position, author in enumerate(authors[:2]):
             Byline.objects.update_or_create(
@@ -271,7 +270,6 @@ class Command(BaseCommand):
         story.section = section
         story.status = Story.Status.PUBLISHED
         story.published_at = utc(2023, 11, 20, 9, 30)
-        story.expected_version = None
         story.save()
         Byline.objects.update_or_create(story=story, author=author, defaults={"position": 0})
         Story.objects.filter(pk=story.pk).update(updated_at=story.published_at)

@@ -1,0 +1,136 @@
+"""Who may do what: every permission name and every `can_*` rule, for the object at hand.
+
+The admin, the desk, the publishing functions (and so any API or task) ask these functions; none
+of them decides a rule by itself. Each rule takes the stored row, never what a form proposes.
+"""
+
+from articles.models import Story
+
+PUBLISH_STORY = "articles.publish_story"
+RUN_LIVE_COVERAGE = "articles.run_live_coverage"
+ADD_STORY = "articles.add_story"
+CHANGE_STORY = "articles.change_story"
+ADD_UPDATE = "articles.add_liveupdate"
+CHANGE_UPDATE = "articles.change_liveupdate"
+DELETE_UPDATE = "articles.delete_liveupdate"
+ADD_CORRECTION = "articles.add_correction"
+CHANGE_CORRECTION = "articles.change_correction"
+DELETE_CORRECTION = "articles.delete_correction"
+
+# The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
+# the groups copy this table as it was when they were written; the tests compare both.
+ROLES = {
+    "Reporter": [
+        "add_story", "change_story", "view_story",
+        "view_section", "view_author", "view_liveupdate", "view_correction",
+    ],
+    "Editor": [
+        "add_story", "change_story", "delete_story", "view_story",
+        "publish_story", "run_live_coverage",
+        "add_section", "change_section", "view_section",
+        "add_author", "change_author", "view_author",
+        "add_byline", "change_byline", "delete_byline", "view_byline",
+        "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
+        "add_correction", "change_correction", "delete_correction", "view_correction",
+    ],
+    "Live desk": [
+        "view_story", "run_live_coverage", "view_section", "view_author",
+        "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
+        "add_correction", "view_correction",
+    ],
+}  # fmt: skip
+
+# What someone who may not publish can set: the workflow before an editor's decision.
+DRAFT_STATUSES = frozenset({Story.Status.DRAFT, Story.Status.IN_REVIEW})
+
+
+def _active(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_publish(user):
+    """Publish, schedule, unpublish and withdraw any story; correct stories; edit any update."""
+    return _active(user) and user.has_perm(PUBLISH_STORY)
+
+
+def can_run_live(user):
+    return _active(user) and user.has_perm(RUN_LIVE_COVERAGE)
+
+
+def can_edit_story(user, story):
+    """Editors edit any story; reporters their own drafts, and nothing once it left draft."""
+    if not (_active(user) and user.has_perm(CHANGE_STORY)):
+        return False
+    if can_publish(user):
+        return True
+    return story.created_by_id == user.pk and story.status == Story.Status.DRAFT
+
+
+def allowed_statuses(user, story=None):
+    """The statuses `user` may give `story` (None: a new story), its current one included."""
+    if can_publish(user):
+        return list(Story.Status.values)
+    current = story.status if story is not None else Story.Status.DRAFT
+    if current not in DRAFT_STATUSES:
+        return [current]
+    return [status for status in Story.Status.values if status in DRAFT_STATUSES]
+
+
+def can_start_live(user, story):
+    """Coverage runs on a story readers can see: not a draft, a schedule or a withdrawn one."""
+    return can_run_live(user) and story.is_visible and not story.is_live
+
+
+def can_end_live(user, story):
+    return can_run_live(user) and story.is_live
+
+
+def _is_covered(story):
+    """A story the live desk works on: in front of readers, with live coverage (now or past)."""
+    return story.is_visible and story.has_live_coverage
+
+
+def can_post_update(user, story):
+    """The desk posts to running coverage; editors also add to coverage that has ended."""
+    if not (_active(user) and user.has_perm(ADD_UPDATE)):
+        return False
+    if story.is_visible and story.is_live:
+        return True
+    return can_publish(user) and story.has_live_coverage
+
+
+def can_change_update(user, update):
+    """Edit, pin and flag: editors on any update, the desk on covered stories only."""
+    if not (_active(user) and user.has_perm(CHANGE_UPDATE)):
+        return False
+    return can_publish(user) or _is_covered(update.story)
+
+
+def can_delete_update(user, update):
+    """Soft delete and restore."""
+    if not (_active(user) and user.has_perm(DELETE_UPDATE)):
+        return False
+    return can_publish(user) or _is_covered(update.story)
+
+
+def can_correct(user, *, story=None, update=None):
+    """A public correction: on a story, editors only; on an update, whoever may edit it."""
+    if not (_active(user) and user.has_perm(ADD_CORRECTION)):
+        return False
+    if story is not None:
+        return can_publish(user)
+    if update is not None:
+        return can_change_update(user, update)
+    return False
+
+
+def can_change_correction(user, correction):
+    if not (_active(user) and user.has_perm(CHANGE_CORRECTION)):
+        return False
+    return can_correct(user, story=correction.story, update=correction.update)
+
+
+def can_delete_correction(user, correction):
+    if not (_active(user) and user.has_perm(DELETE_CORRECTION)):
+        return False
+    return can_correct(user, story=correction.story, update=correction.update)
