@@ -199,9 +199,10 @@ class LiveUpdateAdminForm(UpdateTimeMixin, VersionCheckedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_time()
-        self.fields["published_at"].help_text = _(
-            "Leave empty to publish at the time of saving. A time in the future schedules it."
-        )
+        if "published_at" in self.fields:
+            self.fields["published_at"].help_text = _(
+                "Leave empty to publish at the time of saving. A time in the future schedules it."
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -64,6 +64,8 @@ class UpdateTimeMixin:
     """
 
     def _init_time(self):
+        if "published_at" not in self.fields:
+            return  # shown read-only
         self.fields["published_at"].required = False
         if not self.instance.pk:
             self.initial["published_at"] = None

@@ -41,7 +41,8 @@ def story(*, authors=(), **fields):
 
 
 def live_story(**fields):
-    return story(is_live=True, live_started_at=timezone.now() - timedelta(hours=2), **fields)
+    values = {"live_started_at": timezone.now() - timedelta(hours=2), **fields}
+    return story(is_live=True, **values)
 
 
 def update(story, **fields):

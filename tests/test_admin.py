@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from articles import publishing
 from articles.forms import STALE_MESSAGE
 from articles.models import Byline, LiveUpdate, Story
 from articles.rendering import render_markdown
@@ -645,3 +646,228 @@ def test_story_change_page_lists_only_the_latest_updates(editor_c):
     html = editor_c.get(change_url(story)).content.decode()
     assert "Mise à jour 44" in html and "Mise à jour 25" in html
     assert "Mise à jour 24" not in html
+
+
+# --- History and revert: the stored row decides, as on the change form ------------------------
+
+
+def history_url(obj, record=None):
+    model = obj._meta.model_name
+    record = record or obj.history.earliest("history_date")
+    return f"/admin/articles/{model}/{obj.pk}/history/{record.history_id}/"
+
+
+def revert_post(client, obj, record=None, **changes):
+    """POST the revert form of `record` (the oldest by default), as a browser would send it."""
+    url = history_url(obj, record)
+    page = client.get(url)
+    data = form_data(page, form_id=f"historical{obj._meta.model_name}_form")
+    data.update(changes)
+    data["_save"] = "Save"
+    return client.post(url, data)
+
+
+def test_a_reporter_cannot_rewrite_a_published_story_through_its_history(reporter, editor):
+    story = factories.story(headline="Vrai titre", body="Vrai texte", created_by=reporter)
+    story.save()  # a second record
+    attacker = english_client(reporter)
+    url = history_url(story)
+    data = form_data(english_client(editor).get(url), form_id="historicalstory_form")
+    data.update(headline="Piraté", body="Faux", _save="Save")
+    assert attacker.post(url, data).status_code == 403
+    story.refresh_from_db()
+    assert (story.headline, story.body, story.status) == ("Vrai titre", "Vrai texte", "published")
+
+
+def test_a_reporter_cannot_unpublish_a_story_by_reverting_to_its_draft(reporter, editor):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=reporter)
+    draft_record = story.history.earliest("history_date")
+    story.status, story.published_at = Story.Status.PUBLISHED, timezone.now()
+    story.save()
+    url = history_url(story, draft_record)
+    data = form_data(english_client(editor).get(url), form_id="historicalstory_form")
+    data["_save"] = "Save"
+    assert english_client(reporter).post(url, data).status_code == 403
+    story.refresh_from_db()
+    assert story.status == Story.Status.PUBLISHED
+
+
+def test_a_reporter_cannot_publish_someone_elses_draft_through_history(reporter, editor):
+    other = factories.user(group="Reporter")
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=other)
+    story.save()
+    url = history_url(story)
+    data = form_data(english_client(editor).get(url), form_id="historicalstory_form")
+    data.update(status="published", _save="Save")
+    assert english_client(reporter).post(url, data).status_code == 403
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+def test_a_reporter_reverting_their_own_draft_cannot_publish_it(reporter):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None, created_by=reporter)
+    story.save()
+    response = revert_post(english_client(reporter), story, status="published")
+    assert response.status_code == 200
+    assert "status" in errors_in(response)
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+def test_the_live_desk_cannot_rewrite_a_story_or_an_uncovered_update_through_history(
+    livedesk, editor
+):
+    story = factories.story(body="Vrai texte")
+    story.save()
+    url = history_url(story)
+    data = form_data(english_client(editor).get(url), form_id="historicalstory_form")
+    data.update(body="Faux", _save="Save")
+    desk = english_client(livedesk)
+    assert desk.post(url, data).status_code == 403
+    # An update on a story whose coverage never started: the desk does not work there.
+    uncovered = factories.update(factories.story(), body="Vrai")
+    uncovered.save()
+    url = history_url(uncovered)
+    data = form_data(english_client(editor).get(url), form_id="historicalliveupdate_form")
+    data.update(body="Faux", _save="Save")
+    assert desk.post(url, data).status_code == 403
+    story.refresh_from_db()
+    uncovered.refresh_from_db()
+    assert (story.body, uncovered.body) == ("Vrai texte", "Vrai")
+
+
+def test_an_editor_reverts_a_story_and_the_revert_goes_through_the_form_rules(editor):
+    story = factories.story(headline="Sara Swisher")
+    first = story.history.earliest("history_date")
+    story.headline = "Kara Swisher"
+    story.save()
+    response = revert_post(english_client(editor), story, first)
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.headline == "Sara Swisher" and story.status == Story.Status.PUBLISHED
+
+
+def test_reverting_an_update_keeps_it_deleted_and_unpinned_as_stored(editor):
+    story = factories.live_story()
+    update = factories.update(story, body="Première version")
+    first = update.history.earliest("history_date")
+    publishing.delete_update(update=update, by=editor)
+    response = revert_post(english_client(editor), update, first)
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.is_deleted  # deletion is undone by "restore", never by a revert
+
+
+def test_a_history_address_that_is_not_a_record_is_404(editor_c):
+    story = factories.story()
+    assert editor_c.get(f"/admin/articles/story/{story.pk}/history/abc/").status_code == 404
+    assert editor_c.get(f"/admin/articles/story/{story.pk}/history/999999/").status_code == 404
+    assert editor_c.get("/admin/articles/story/999999/history/1/").status_code == 404
+
+
+def test_the_history_list_has_no_inline_style_for_the_csp_to_block(editor_c):
+    story = factories.story()
+    page = editor_c.get(f"/admin/articles/story/{story.pk}/history/").content.decode()
+    assert "style=" not in page
+
+
+# --- Updates and corrections in the admin: the desk's limits hold here too ----------------------
+
+
+def add_update_data(story, **fields):
+    return {
+        "story": story.pk,
+        "title": "",
+        "body": "Texte",
+        "published_at_0": "",
+        "published_at_1": "",
+        "status": "published",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "story_fields",
+    [
+        {"status": Story.Status.DRAFT, "published_at": None},
+        {"is_live": False},
+        {"status": Story.Status.WITHDRAWN},
+    ],
+    ids=["draft", "published-not-live", "withdrawn"],
+)
+def test_the_live_desk_cannot_add_an_update_to_a_story_without_running_coverage(
+    livedesk_c, story_fields
+):
+    story = factories.story(**story_fields)
+    response = livedesk_c.post("/admin/articles/liveupdate/add/", add_update_data(story))
+    assert response.status_code == 200
+    assert "story" in errors_in(response)
+    assert not LiveUpdate.objects.filter(story=story).exists()
+
+
+def test_an_update_added_in_the_admin_without_a_time_takes_the_time_of_saving(livedesk_c):
+    story = factories.live_story()
+    response = livedesk_c.post("/admin/articles/liveupdate/add/", add_update_data(story))
+    assert response.status_code == 302
+    update = LiveUpdate.objects.get(story=story)
+    assert abs((timezone.now() - update.published_at).total_seconds()) < 5
+
+
+def test_the_add_form_is_not_prefilled_with_the_time_it_was_opened(livedesk_c):
+    page = livedesk_c.get("/admin/articles/liveupdate/add/").content.decode()
+    assert 'name="published_at_0" value=""' in page or 'name="published_at_0" ' in page
+    assert 'name="published_at_0" value="2' not in page
+
+
+def test_the_live_desk_cannot_add_a_correction_to_a_story(livedesk_c):
+    story = factories.story()
+    response = livedesk_c.post(
+        "/admin/articles/correction/add/",
+        {
+            "story": story.pk,
+            "note": "Faux",
+            "corrected_at_0": "2026-01-01",
+            "corrected_at_1": "10:00",
+        },
+    )
+    assert response.status_code == 200
+    assert not story.corrections.exists()
+
+
+def test_the_live_desk_corrects_an_update_of_covered_story_in_the_admin(livedesk_c):
+    update = factories.update(factories.live_story())
+    response = livedesk_c.post(
+        "/admin/articles/correction/add/",
+        {
+            "update": update.pk,
+            "note": "Kara",
+            "corrected_at_0": "2026-01-01",
+            "corrected_at_1": "10:00",
+        },
+    )
+    assert response.status_code == 302
+    assert update.corrections.get().note == "Kara"
+
+
+def test_the_live_desk_cannot_edit_an_update_of_a_story_without_coverage(livedesk_c):
+    update = factories.update(factories.story())
+    url = f"/admin/articles/liveupdate/{update.pk}/change/"
+    page = livedesk_c.get(url)
+    assert page.status_code == 200 and 'name="body"' not in page.content.decode()
+    assert livedesk_c.post(url, {"body": "Faux"}).status_code == 403
+
+
+def test_a_year_out_of_range_is_a_form_error_not_a_server_error(editor_c):
+    story = factories.story()
+    data = form_data(editor_c.get(change_url(story)))
+    for date in ("0001-01-01", "9999-12-31"):
+        data.update(published_at_0=date, published_at_1="23:59:00")
+        response = editor_c.post(change_url(story), data)
+        assert response.status_code == 200
+        assert "published_at" in errors_in(response)
+
+
+def test_authors_are_linked_to_staff_accounts_from_a_list_an_editor_can_use(editor_c, editor):
+    author = factories.author()
+    page = editor_c.get(f"/admin/articles/author/{author.pk}/change/").content.decode()
+    assert f'<option value="{editor.pk}">{editor.username}</option>' in page
