@@ -1,10 +1,6 @@
 from django.conf import settings
 
 
-def site_url(request):
-    """Scheme and host: canonical, Open Graph and JSON-LD addresses are absolute."""
-    return f"{request.scheme}://{request.get_host()}"
-
-
 def newsroom(request):
-    return {"NEWSROOM_NAME": settings.NEWSROOM_NAME, "SITE_URL": site_url(request)}
+    # The site's configured address: absolute links never come from the request's Host.
+    return {"NEWSROOM_NAME": settings.NEWSROOM_NAME, "SITE_URL": settings.NEWSROOM_SITE_URL}

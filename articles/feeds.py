@@ -3,8 +3,6 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
 from articles.models import LiveUpdate, Story
 
@@ -35,7 +33,7 @@ class LiveUpdatesFeed(Feed):
         )
 
     def item_title(self, update):
-        return update.title or Truncator(strip_tags(update.body_html)).words(12)
+        return update.label
 
     def item_description(self, update):
         return update.body_html

@@ -77,7 +77,19 @@ class LiveStream:
     def __init__(self, story, page=None):
         self.story = story
         published = LiveUpdate.objects.published().filter(story=story)
-        self.total = published.count()
+        # One query for the count and the stream's latest news (a post, an edit, a correction
+        # on an update): the story's "updated" time follows them.
+        summary = published.aggregate(
+            total=Count("id", distinct=True),
+            posted=Max("published_at"),
+            edited=Max("edited_at"),
+            corrected=Max("corrections__corrected_at"),
+        )
+        self.total = summary["total"]
+        self.latest_at = max(
+            (summary[key] for key in ("posted", "edited", "corrected") if summary[key]),
+            default=None,
+        )
         self.page_count = max(1, math.ceil(self.total / per_page()))
         base = published.select_related("author")
         if page is None:

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown, without_control_characters
+from articles.rendering import (
+    MAX_MARKDOWN_LENGTH,
+    excerpt,
+    render_markdown,
+    without_control_characters,
+)
 
 
 class StaleEditError(Exception):
@@ -317,10 +322,6 @@ class Story(CleanTextModel, VersionedModel):
         return bool(self.is_live or self.live_started_at)
 
     @property
-    def was_updated(self):
-        return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
-
-    @property
     def ordered_authors(self):
         """Authors in byline order; uses the `bylines` prefetch of `for_listing()`."""
         return [byline.author for byline in self.bylines.all()]
@@ -491,6 +492,16 @@ class LiveUpdate(CleanTextModel, VersionedModel):
     @property
     def anchor(self):
         return f"update-{self.pk}"
+
+    @property
+    def label(self):
+        """Its short name in a list, a feed or a card: the title, or the start of the text."""
+        return self.title or excerpt(self.body_html, 12)
+
+    @property
+    def description(self):
+        """Plain text for a card or a meta description (escaped once, where it is printed)."""
+        return excerpt(self.body_html, 40)
 
     @property
     def is_deleted(self):

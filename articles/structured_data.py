@@ -1,8 +1,8 @@
 """schema.org JSON-LD for story pages: NewsArticle, or LiveBlogPosting for live coverage."""
 
 from django.conf import settings
-from django.utils.html import strip_tags
 
+from articles.rendering import plain_text
 from articles.templatetags.newsroom import isotime
 
 
@@ -21,15 +21,30 @@ def _corrections(corrections, tz):
     ]
 
 
-def for_update(story, update, base_url=""):
+def for_update(story, update, base_url="", *, standalone=False):
+    """A BlogPosting for one update: inside the story's LiveBlogPosting, or, on the update's
+    own page (`standalone`), a document of its own that is part of the story."""
     tz = story.time_zone
     data = {
         "@type": "BlogPosting",
-        "headline": update.title or strip_tags(update.body_html)[:110],
-        "url": f"{base_url}{story.get_absolute_url()}#{update.anchor}",
+        "headline": update.label,
+        "url": f"{base_url}{update.get_absolute_url()}",
         "datePublished": isotime(update.published_at, tz),
-        "articleBody": strip_tags(update.body_html).strip(),
+        "articleBody": plain_text(update.body_html),
     }
+    if standalone:
+        data = {
+            "@context": "https://schema.org",
+            **data,
+            "inLanguage": story.language,
+            "isPartOf": {
+                "@type": "LiveBlogPosting",
+                "@id": f"{base_url}{story.get_absolute_url()}",
+                "url": f"{base_url}{story.get_absolute_url()}",
+                "headline": story.headline,
+            },
+            "publisher": {"@type": "Organization", "name": settings.NEWSROOM_NAME},
+        }
     if update.edited_at:
         data["dateModified"] = isotime(update.edited_at, tz)
     if update.author:
@@ -40,17 +55,18 @@ def for_update(story, update, base_url=""):
     return data
 
 
-def for_story(story, stream, corrections, base_url=""):
+def for_story(story, stream, corrections, base_url="", modified_at=None):
     tz = story.time_zone
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting" if stream else "NewsArticle",
+        "@id": f"{base_url}{story.get_absolute_url()}",
         "headline": story.headline,
         "description": story.standfirst,
         "inLanguage": story.language,
         "url": f"{base_url}{story.get_absolute_url()}",
         "datePublished": isotime(story.published_at, tz),
-        "dateModified": isotime(story.updated_at, tz),
+        "dateModified": isotime(modified_at or story.updated_at, tz),
         "author": _people(story),
         "articleSection": story.section.name,
         "publisher": {"@type": "Organization", "name": settings.NEWSROOM_NAME},

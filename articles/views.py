@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+import re
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,7 +17,6 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from articles import live, structured_data
-from articles.context_processors import site_url
 from articles.models import Author, LiveUpdate, Section, Story
 
 STORIES_PER_PAGE = 20
@@ -33,8 +33,9 @@ def _story_list(request, key, queryset, template, context):
         versions=Sum("version"), latest=Max("published_at"), count=Count("id")
     )
     page_count = max(1, math.ceil(marker["count"] / STORIES_PER_PAGE))
-    raw = request.GET.get("page", "1")
-    number = max(1, min(int(raw), page_count)) if raw.isdigit() and len(raw) < 7 else 1
+    number = _page_param(request) or 1
+    if number > page_count:
+        raise Http404("No such page.")
 
     def render_html():
         # get_page clamps again: the list may have shrunk since the marker was read.
@@ -60,7 +61,7 @@ def _cached_page(request, *, tag, render_html, max_age, last_modified=None):
         last_modified=last_modified and int(last_modified.timestamp()),
     )
     if response is None:
-        key = f"page:{request.get_host()}:{etag}"
+        key = f"page:{etag}"
         html = cache.get(key)
         if html is None:
             html = render_html()
@@ -102,9 +103,7 @@ def _published_story(slug):
         return Story.objects.published().for_listing().get(slug=slug)
     except Story.DoesNotExist:
         pass
-    withdrawn = Story.objects.filter(
-        slug=slug, status=Story.Status.WITHDRAWN, published_at__lte=timezone.now()
-    ).first()
+    withdrawn = Story.objects.withdrawn().filter(slug=slug).first()
     if withdrawn is None:
         raise Http404("No such story.")
     raise StoryWithdrawn(withdrawn)
@@ -119,14 +118,19 @@ def _withdrawn_response(request, story):
     return render(request, "articles/withdrawn.html", {"story": story}, status=410)
 
 
+# ASCII digits only: str.isdigit() accepts "²" and "①", which int() then refuses.
+PAGE_PATTERN = re.compile(r"[1-9][0-9]{0,5}")
+
+
 def _page_param(request):
+    """`?page=N` as a number, None when absent; anything else is a page that does not exist,
+    so request values cannot mint new cache entries."""
     raw = request.GET.get("page")
     if raw is None:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Http404("No such page.") from None
+    if not PAGE_PATTERN.fullmatch(raw):
+        raise Http404("No such page.")
+    return int(raw)
 
 
 def _digest(text):
@@ -145,13 +149,15 @@ def story_detail(request, slug):
     except StoryWithdrawn as gone:
         return _withdrawn_response(request, gone.story)
     page = _page_param(request)
+    if page is not None and not story.has_live_coverage:
+        raise Http404("This story has no pages of updates.")
     changed = live.last_change(story) if story.has_live_coverage else None
     last_modified = max([story.updated_at] + ([changed] if changed else []))
 
     def render_html():
         return render_to_string(
             "articles/story_detail.html",
-            _story_context(story, page, changed, site_url(request)),
+            _story_context(story, page, changed, settings.NEWSROOM_SITE_URL),
             request=request,
         )
 
@@ -166,14 +172,26 @@ def story_detail(request, slug):
         )
 
 
+def story_modified_at(story, stream, corrections):
+    """When readers last had something new: the story's own save, or, for live coverage, the
+    latest published update, edit or correction, whichever came last."""
+    times = [story.updated_at, *(c.corrected_at for c in corrections)]
+    if stream is not None and stream.latest_at:
+        times.append(stream.latest_at)
+    return max(t for t in times if t)
+
+
 def _story_context(story, page, changed, base_url=""):
     stream = live.LiveStream(story, page) if story.has_live_coverage else None
     corrections = list(story.corrections.all())
+    modified_at = story_modified_at(story, stream, corrections)
     return {
         "story": story,
         "stream": stream,
         "corrections": corrections,
-        "ld": structured_data.for_story(story, stream, corrections, base_url),
+        "modified_at": modified_at,
+        "was_updated": bool(story.published_at and modified_at > story.published_at),
+        "ld": structured_data.for_story(story, stream, corrections, base_url, modified_at),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "poll_cursor": (
             str(live.page_cursor(changed, timezone.now())) if stream and stream.is_latest else None
@@ -205,7 +223,9 @@ def update_detail(request, slug, pk):
                 "story": story,
                 "update": update,
                 "page_number": live.page_number_of(position),
-                "ld": structured_data.for_update(story, update, site_url(request)),
+                "ld": structured_data.for_update(
+                    story, update, settings.NEWSROOM_SITE_URL, standalone=True
+                ),
             },
         )
     return _public(response, max_age=60)
@@ -266,5 +286,5 @@ def _change_payload(story, update):
 
 def story_preview_context(request, story):
     """The story page as readers will see it, for staff previewing a draft or a schedule."""
-    context = _story_context(story, None, live.last_change(story), site_url(request))
+    context = _story_context(story, None, live.last_change(story), settings.NEWSROOM_SITE_URL)
     return {**context, "is_preview": True}

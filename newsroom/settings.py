@@ -1,6 +1,7 @@
 """Newsroom settings: one file, read from the environment (see README's configuration table)."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -147,6 +148,17 @@ AUTH_PASSWORD_VALIDATORS = [
 NEWSROOM_LANGUAGE = os.environ.get("NEWSROOM_LANGUAGE", "fr")
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Europe/Paris")
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "Newsroom")
+# The one public address of the site: canonical links, Open Graph, JSON-LD and feeds are built
+# from it, never from the request's Host header (which a client chooses, port included).
+NEWSROOM_SITE_URL = os.environ.get(
+    "NEWSROOM_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ''}",
+).rstrip("/")
+if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", NEWSROOM_SITE_URL):
+    raise ImproperlyConfigured(
+        f"NEWSROOM_SITE_URL must be a scheme and a host, like https://news.example.org "
+        f"(got {NEWSROOM_SITE_URL!r})."
+    )
 LANGUAGE_CODE = NEWSROOM_LANGUAGE
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "articles" / "locale"]

@@ -101,12 +101,20 @@ def test_pinned_update_and_summary_sit_above_the_stream(client):
     assert html.index(f'id="pinned-update-{pinned.pk}"') < html.index("data-stream")
 
 
-def test_update_permalink_has_its_own_card_and_canonical_to_the_story(client):
-    story = factories.live_story(slug="openai")
+def test_update_permalink_is_a_page_of_its_own_that_is_part_of_the_story(client, settings):
+    settings.NEWSROOM_SITE_URL = "https://news.example.org"
+    story = factories.live_story(slug="openai", headline="OpenAI")
     update = factories.update(story, title="Shear nommé", body="Emmett Shear")
     html = client.get(f"/stories/openai/updates/{update.pk}/").content.decode()
-    assert '<link rel="canonical" href="http://testserver/stories/openai/">' in html
-    assert f'content="http://testserver/stories/openai/updates/{update.pk}/"' in html
+    own = f"https://news.example.org/stories/openai/updates/{update.pk}/"
+    assert f'<link rel="canonical" href="{own}">' in html
+    assert f'<meta property="og:url" content="{own}">' in html
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+    data = json.loads(block)
+    assert data["@context"] == "https://schema.org" and data["@type"] == "BlogPosting"
+    assert data["url"] == own
+    assert data["isPartOf"]["url"] == "https://news.example.org/stories/openai/"
+    assert data["isPartOf"]["@type"] == "LiveBlogPosting"
     assert '<meta property="og:title" content="Shear nommé">' in html
     assert "Emmett Shear" in html
     hidden = factories.update(story, deleted_at=timezone.now())
@@ -226,7 +234,7 @@ def test_live_story_carries_liveblogposting_json_ld(client):
     assert data["coverageEndTime"] == "2023-11-20T19:00:00+01:00"
     entry = data["liveBlogUpdate"][0]
     assert entry["headline"] == "Shear"
-    assert entry["url"] == f"http://testserver{story.get_absolute_url()}#update-{update.pk}"
+    assert entry["url"].endswith(update.get_absolute_url())
     assert entry["datePublished"] and entry["articleBody"]
 
 

@@ -167,8 +167,32 @@ def test_home_changes_when_a_scheduled_story_comes_due(client):
         assert later.status_code == 200 and "Programmé" in later.content.decode()
 
 
-def test_junk_page_numbers_fall_back_to_a_real_page(client):
-    factories.story(headline="Seule")
-    for junk in ["0", "-1", "abc", "99999999999", "2"]:
-        response = client.get("/", {"page": junk})
-        assert response.status_code == 200 and "Seule" in response.content.decode()
+@pytest.mark.parametrize("url", ["/", "section", "author"])
+def test_a_page_number_that_is_not_a_page_is_404_so_requests_cannot_mint_cache_entries(client, url):
+    person = factories.author()
+    story = factories.story(headline="Seule", authors=[person])
+    url = {"section": story.section.get_absolute_url(), "author": person.get_absolute_url()}.get(
+        url, url
+    )
+    assert client.get(url, {"page": "1"}).status_code == 200
+    for junk in ["0", "-1", "abc", "99999999999", "2", "²", "①", "１", " 1"]:
+        assert client.get(url, {"page": junk}).status_code == 404, junk
+
+
+def test_a_story_without_live_coverage_has_no_pages_of_updates(client):
+    story = factories.story()
+    assert client.get(story.get_absolute_url(), {"page": "1"}).status_code == 404
+    assert client.get(story.get_absolute_url(), {"page": "7"}).status_code == 404
+
+
+def test_absolute_addresses_come_from_the_configured_site_not_the_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.NEWSROOM_SITE_URL = "https://news.example.org"
+    story = factories.story(slug="openai")
+    html = client.get("/stories/openai/", HTTP_HOST="127.0.0.1:6666").content.decode()
+    assert '<link rel="canonical" href="https://news.example.org/stories/openai/">' in html
+    assert '<meta property="og:url" content="https://news.example.org/stories/openai/">' in html
+    assert "6666" not in html
+    other = client.get("/stories/openai/", HTTP_HOST="127.0.0.1:7777")
+    assert other.content.decode() == html  # one shared render, whatever the port
+    assert story.pk
