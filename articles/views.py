@@ -247,20 +247,21 @@ def update_changes(request, slug):
 
 
 def _change_payload(story, update):
-    visible = update.is_visible
+    if not update.is_visible:
+        # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
+        # its title or its flags. The id is all an open page needs to drop it.
+        return {"id": update.pk, "state": "removed"}
     return {
         "id": update.pk,
         "version": update.version,
-        "state": "published" if visible else "removed",
-        "is_pinned": update.is_pinned and visible,
-        "is_key_event": update.is_key_event and visible,
+        "state": "published",
+        "is_pinned": update.is_pinned,
+        "is_key_event": update.is_key_event,
         "title": update.title,
         "anchor": update.anchor,
         "html": render_to_string(
             "articles/story_detail.html#update", {"story": story, "update": update}
-        )
-        if visible
-        else "",
+        ),
     }
 
 

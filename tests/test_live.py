@@ -138,7 +138,7 @@ def test_poll_reports_edits_and_deletions_since_the_cursor(client):
     changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
     assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
     assert "Kara, pas Sara." in changes[kept.pk]["html"]
-    assert changes[gone.pk]["state"] == "removed" and changes[gone.pk]["html"] == ""
+    assert changes[gone.pk] == {"id": gone.pk, "state": "removed"}
 
 
 def test_scheduled_update_reaches_the_poll_on_its_minute(client):
@@ -262,3 +262,32 @@ def test_a_change_committed_late_is_still_delivered(client):
         clock.move_to(start + timedelta(seconds=4))
         titles = [u["title"] for u in poll(client, story, cursor).json()["updates"]]
     assert "B" in titles
+
+
+def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client):
+    """Nothing of a row readers may not see (a draft, a deleted or a not-yet-due update) leaves
+    the server: not its title, its flags, its version, nor its text."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(minutes=10), tick=False):
+        gone = factories.update(story, title="Secret supprimé", is_key_event=True)
+    with time_machine.travel(start, tick=False):
+        draft = factories.update(
+            story, title="Secret brouillon", status=LiveUpdate.Status.DRAFT, is_key_event=True
+        )
+        publishing.delete_update(update=gone, by=None)
+        # A scheduled update reaches the poll early when pinning another one unpins it.
+        scheduled = factories.update(
+            story,
+            title="Secret programmé",
+            is_pinned=True,
+            is_key_event=True,
+            published_at=start + timedelta(hours=1),
+        )
+        factories.update(story, title="Public", is_pinned=True)
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):
+        response = poll(client, story)
+    changes = {u["id"]: u for u in response.json()["updates"]}
+    for hidden in (draft, gone, scheduled):
+        assert changes[hidden.pk] == {"id": hidden.pk, "state": "removed"}
+    assert "Secret" not in response.content.decode()
