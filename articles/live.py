@@ -152,12 +152,17 @@ def page_cursor(changed, now):
 
 
 def next_cursor(changes, more, since, now):
+    """Where the next poll starts, and whether it should come at once (`more`).
+
+    The cursor stays COMMIT_LAG_SECONDS behind now even when the answer is full: a full answer's
+    last row can be younger than the lag, and a change stamped before it may not have committed
+    yet. When the lag holds a full answer back, fetching again at once would only repeat it, so
+    `more` is withdrawn: the page comes back at its interval, when the lag has passed those rows.
+    """
     if not changes:
-        return since
+        return since, False
     last = changes[-1]
     reached = Cursor(last.changed_at, last.id)
-    if more:
-        return reached
-    # At the head of the stream, stay COMMIT_LAG_SECONDS behind now (see above).
     ceiling = Cursor(now - timedelta(seconds=COMMIT_LAG_SECONDS))
-    return max(since, min(reached, ceiling))
+    cursor = max(since, min(reached, ceiling))
+    return cursor, more and cursor == reached

@@ -223,10 +223,12 @@ def update_changes(request, slug):
         slug=slug,
     )
     changes, more = live.changes_since(story, since)
-    cursor = live.next_cursor(changes, more, since, timezone.now())
+    cursor, more = live.next_cursor(changes, more, since, timezone.now())
     last_modified = max([since.at] + [update.changed_at for update in changes])
     digest = _digest(";".join(f"{u.pk}:{u.version}" for u in changes))
-    etag = quote_etag(f"{story.pk}-{since}-{digest}-{story.is_live:d}")
+    # The cursor and `more` are in the answer: the same rows held back by the commit lag
+    # and released once it has passed are two different answers.
+    etag = quote_etag(f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{story.is_live:d}")
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is None:
         live.with_corrections(changes, story)

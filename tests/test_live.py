@@ -291,3 +291,89 @@ def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client):
     for hidden in (draft, gone, scheduled):
         assert changes[hidden.pk] == {"id": hidden.pk, "state": "removed"}
     assert "Secret" not in response.content.decode()
+
+
+class Reader:
+    """What live.js does with the endpoint: keep the cursor, fetch again at once while `more`,
+    and revalidate with the browser's cache (a 304 hands back the cached answer)."""
+
+    def __init__(self, client, story, cursor="0"):
+        self.client, self.story, self.cursor = client, story, cursor
+        self.cached = {}  # since -> (etag, payload)
+        self.seen = []
+
+    def poll_until_caught_up(self, max_rounds=5):
+        for _ in range(max_rounds):
+            since = self.cursor
+            etag, cached = self.cached.get(since, (None, None))
+            headers = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+            response = poll(self.client, self.story, since, **headers)
+            if response.status_code == 304:
+                data = cached
+            else:
+                data = response.json()
+                self.cached[since] = (response["ETag"], data)
+            ceiling = live.Cursor(timezone.now() - timedelta(seconds=live.COMMIT_LAG_SECONDS))
+            assert live.Cursor.parse(data["cursor"]) <= max(ceiling, live.Cursor.parse(since))
+            self.seen += [u["id"] for u in data["updates"]]
+            self.cursor = data["cursor"]
+            if not data["more"]:
+                return
+            assert data["cursor"] != since, "a full answer must move the cursor on"
+        pytest.fail("the reader never caught up: the same answer keeps coming")
+
+
+def burst(story, count, at):
+    """`count` changes stamped 5 ms apart from `at`."""
+    made = bulk_updates(story, count, start=at - timedelta(hours=1))
+    for i, row in enumerate(made):
+        row.changed_at = at + timedelta(milliseconds=5 * i)
+    LiveUpdate.objects.bulk_update(made, ["changed_at"])
+    return made
+
+
+def test_a_full_answer_keeps_the_commit_lag_so_a_late_commit_is_still_delivered(client):
+    """More changes than one answer holds, all inside the lag window: the cursor still stays
+    behind now minus the lag, so a change stamped earlier but committed after this poll
+    reaches the next one."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        made = burst(story, 150, at=start - timedelta(seconds=1.5))
+        reader = Reader(client, story)
+        reader.poll_until_caught_up()
+        assert len(reader.seen) >= live.MAX_CHANGES
+        # Its transaction stamped it before the rows already delivered; it commits only now.
+        late = factories.update(story, title="En retard")
+        LiveUpdate.objects.filter(pk=late.pk).update(changed_at=start - timedelta(seconds=1.4))
+        clock.move_to(start + timedelta(seconds=live.COMMIT_LAG_SECONDS + 1))
+        reader.poll_until_caught_up()
+    assert late.pk in reader.seen
+    assert set(reader.seen) == {u.pk for u in made} | {late.pk}
+
+
+def test_a_full_answer_held_at_the_lag_moves_on_once_the_lag_has_passed(client):
+    """An answer held back by the lag is not revalidated as unchanged once the lag has passed:
+    its cursor and `more` are part of what the ETag names."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        made = burst(story, 150, at=start - timedelta(seconds=1.5))
+        reader = Reader(client, story)
+        reader.poll_until_caught_up()
+        reader.poll_until_caught_up()  # the next interval, nothing new: revalidated
+        clock.move_to(start + timedelta(seconds=live.COMMIT_LAG_SECONDS + 1))
+        reader.poll_until_caught_up()
+    assert set(reader.seen) == {u.pk for u in made}
+
+
+def test_the_cursor_never_passes_now_minus_the_commit_lag():
+    now = timezone.now()
+    ceiling = live.Cursor(now - timedelta(seconds=live.COMMIT_LAG_SECONDS))
+    rows = [LiveUpdate(pk=i, changed_at=now - timedelta(seconds=1)) for i in (1, 2)]
+    for more in (False, True):
+        cursor, more_now = live.next_cursor(rows, more, live.Cursor(live.EPOCH), now)
+        assert cursor == ceiling
+        assert more_now is False  # fetching again at once would only repeat this answer
+    cursor, more_now = live.next_cursor(rows, True, live.Cursor(live.EPOCH), now + timedelta(1))
+    assert cursor == live.Cursor(rows[-1].changed_at, 2) and more_now is True
