@@ -22,6 +22,11 @@ MAX_CHANGES = 100
 # a change is still picked up by the next poll; the client applies repeats idempotently.
 COMMIT_LAG_SECONDS = 2
 
+# Every story page polls, so that one opened before coverage starts still goes live. Without
+# coverage, a minute's delay in noticing the start costs readers little, and it sends a sixth of
+# the requests of the live interval (10 s) from every open page of every story.
+IDLE_POLL_SECONDS = 60
+
 
 def per_page():
     return settings.NEWSROOM_UPDATES_PER_PAGE

@@ -377,3 +377,64 @@ def test_the_cursor_never_passes_now_minus_the_commit_lag():
         assert more_now is False  # fetching again at once would only repeat this answer
     cursor, more_now = live.next_cursor(rows, True, live.Cursor(live.EPOCH), now + timedelta(1))
     assert cursor == live.Cursor(rows[-1].changed_at, 2) and more_now is True
+
+
+def coverage_line(html):
+    return re.search(r'<p class="coverage" data-coverage[^>]*>.*?</p>', html, re.S).group(0)
+
+
+def live_section_tag(html):
+    return re.search(r'<section class="live"[^>]*>', html).group(0)
+
+
+def test_a_story_without_coverage_polls_slowly_behind_a_hidden_live_section(client):
+    """A page opened before coverage starts can still go live: it polls, at the idle interval,
+    and carries the live section and badges hidden, so without JavaScript it shows none of it."""
+    story = factories.story()
+    html = client.get(story.get_absolute_url()).content.decode()
+    section = live_section_tag(html)
+    assert " hidden" in section
+    assert f'data-poll-url="/stories/{story.slug}/updates/"' in section
+    assert f'data-idle-interval="{live.IDLE_POLL_SECONDS}"' in section
+    assert 'data-live="false"' in section
+    assert 'data-cursor="0"' in section
+    assert "js/live" in html
+    badges = re.findall(r'<span class="live-badge"[^>]*>', html)
+    assert badges and all(" hidden" in badge for badge in badges)
+    assert coverage_line(html).startswith('<p class="coverage" data-coverage hidden>')
+    # An older page never changes, so it does not poll.
+    assert "data-poll-url" not in client.get(story.get_absolute_url(), {"page": 2}).content.decode()
+
+
+def test_a_live_story_page_shows_its_section_and_badges_and_polls_at_the_live_interval(client):
+    story = factories.live_story()
+    html = client.get(story.get_absolute_url()).content.decode()
+    section = live_section_tag(html)
+    assert " hidden" not in section and 'data-live="true"' in section
+    badges = re.findall(r'<span class="live-badge"[^>]*>', html)
+    assert len(badges) == 2 and not any(" hidden" in badge for badge in badges)
+
+
+def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage_line(
+    client, livedesk
+):
+    story = factories.story()
+    quiet = poll(client, story)
+    assert quiet.json()["is_live"] is False
+    assert poll(client, story, HTTP_IF_NONE_MATCH=quiet["ETag"]).status_code == 304
+
+    publishing.start_live(story=story, by=livedesk)
+    started = poll(client, story, HTTP_IF_NONE_MATCH=quiet["ETag"])
+    assert started.status_code == 200, "starting coverage changes the ETag"
+    assert started.json()["is_live"] is True
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert started.json()["coverage_html"] == coverage_line(page)
+    assert "Direct ouvert le" in coverage_line(page) and "clos le" not in coverage_line(page)
+
+    publishing.end_live(story=story, by=livedesk)
+    ended = poll(client, story, HTTP_IF_NONE_MATCH=started["ETag"])
+    assert ended.status_code == 200, "ending coverage changes the ETag"
+    assert ended.json()["is_live"] is False
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert ended.json()["coverage_html"] == coverage_line(page)
+    assert "clos le" in coverage_line(page)

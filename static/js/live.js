@@ -3,7 +3,8 @@
 (() => {
   "use strict";
 
-  // Only the latest page of a live story carries a poll URL; older pages never change.
+  // The latest page of every published story carries a poll URL (older pages never change). A
+  // story without coverage yet carries its live section hidden, revealed if coverage starts.
   const section = document.querySelector("section.live[data-poll-url]");
   const stream = section && section.querySelector("[data-stream]");
   if (!stream) return;
@@ -14,11 +15,14 @@
   const lang = document.documentElement.lang || undefined;
   const baseTitle = document.title;
   const interval = Math.max(2, Number(section.dataset.pollInterval) || 10) * 1000;
-  const ENDED_INTERVAL = 60_000, MAX_BACKOFF = 300_000, DAY = 86_400_000;
+  // Not live (not started yet, or ended): polled only to notice coverage starting, or an edit.
+  const idleInterval = Math.max(interval, (Number(section.dataset.idleInterval) || 60) * 1000);
+  const MAX_BACKOFF = 300_000, DAY = 86_400_000;
 
   let cursor = section.dataset.cursor || "0";
   const MORE_DELAY = 250;
-  let timer = 0, running = null, failures = 0, stopped = false, isLive = true;
+  let timer = 0, running = null, failures = 0, stopped = false;
+  let isLive = section.dataset.live === "true";
   let unseen = 0; // new updates the reader has not seen yet, shown in the tab title
   let button = null;
   const empty = stream.querySelector("[data-empty]");
@@ -83,6 +87,35 @@
       if (by) node.setAttribute("aria-labelledby", by.replace(/\S+/g, "pinned-$&"));
     }
     return copy;
+  }
+
+  // The "Live" badges (kicker, section title). The server renders them hidden on a page that is
+  // not live, so a start can show them; an end takes them out, remembering where they were.
+  const badges = [...document.querySelectorAll(".live-badge")]
+    .map((el) => ({ el, parent: el.parentNode, next: el.nextSibling }));
+
+  let coverageShown = null; // the coverage line last received, so an unchanged one is left alone
+
+  function setLive(live, coverageHtml) {
+    const coverage = section.querySelector("[data-coverage]");
+    // The line comes from the page's own partial ("Coverage started … · ended …").
+    if (coverage && coverageHtml && coverageHtml !== coverageShown) {
+      coverageShown = coverageHtml;
+      const line = parse(coverageHtml);
+      if (line) { decorate(line); coverage.replaceWith(line); }
+      // Started and already ended between two polls: the updates are still news.
+      if (line && !line.hidden) section.hidden = false;
+    }
+    if (live === isLive) return;
+    isLive = live;
+    document.querySelector("article.story")?.classList.toggle("is-live", live);
+    for (const { el, parent, next } of badges) {
+      if (!live) { el.remove(); continue; }
+      el.hidden = false;
+      if (!el.isConnected) parent.insertBefore(el, next && next.parentNode === parent ? next : null);
+    }
+    if (live) section.hidden = false;
+    else announce(section.dataset.labelEnded || "");
   }
 
   const label = (n) => n === 1
@@ -190,7 +223,8 @@
   }
 
   function apply(data) {
-    isLive = data.is_live !== false;
+    // First, so that updates posted as coverage starts land in a revealed section.
+    setLive(data.is_live !== false, data.coverage_html);
     // Measured once, before this batch moves anything. While some are queued, later ones queue
     // too, or they would end up above older news the reader has not revealed yet.
     const top = atTop() && !queue.size;
@@ -245,7 +279,7 @@
     failures = 0;
     // A long backlog comes in bounded batches: fetch the rest straight away.
     if (data.more) return MORE_DELAY;
-    return isLive ? interval : ENDED_INTERVAL;
+    return isLive ? interval : idleInterval;
   }
 
   function poll(force = false) {
@@ -283,7 +317,7 @@
   (function tick() {
     setTimeout(() => { refreshRelative(section); tick(); }, 60_000);
   })();
-  timer = setTimeout(poll, interval);
+  timer = setTimeout(poll, isLive ? interval : idleInterval);
 
   window.newsroomLive = Object.freeze({ pollNow });
 })();

@@ -92,3 +92,66 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     expect(reader.locator("article.update")).to_contain_text("patron par intérim")
     assert axe_violations(reader) == []
     assert console_errors == []
+
+
+def poll_now(page):
+    """Poll at once instead of waiting for the interval (a minute before coverage starts)."""
+    page.evaluate("() => window.newsroomLive.pollNow()")
+
+
+def test_a_page_left_open_goes_live_when_coverage_starts_and_says_when_it_ends(
+    live_server, open_page, shot, console_errors
+):
+    story = factories.story(headline="Conseil d’OpenAI", slug="conseil-openai")
+    factories.user("ines", group="Live desk")
+
+    reader = open_page(viewport={"width": 390, "height": 800})
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    live_section = reader.locator("section.live")
+    expect(live_section).to_be_hidden()
+    expect(reader.locator(".live-badge:visible")).to_have_count(0)
+    assert axe_violations(reader) == []
+    poll_now(reader)  # nothing to say yet
+    expect(live_section).to_be_hidden()
+
+    desk = open_page()
+    login(desk, live_server, "ines")
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    desk.fill("#id_title", "Sam Altman est renvoyé")
+    desk.fill("#id_body", "Le conseil d’administration annonce son départ.")
+    desk.locator(".desk-post button[type=submit]").click()
+    expect(desk.locator(".messages")).to_contain_text("publiée")
+
+    poll_now(reader)
+    expect(live_section).to_be_visible()
+    expect(reader.locator("[data-stream] article.update").first).to_contain_text(
+        "Sam Altman est renvoyé"
+    )
+    expect(reader.locator(".kicker .live-badge")).to_be_visible()
+    expect(reader.locator(".live-title .live-badge")).to_be_visible()
+    expect(reader.locator(".coverage")).to_contain_text("Direct ouvert le")
+    expect(reader.locator("[data-empty]")).to_have_count(0)
+    shot(reader, "coverage-1-reader-gone-live")
+    assert axe_violations(reader) == []
+
+    # Ending asks first; the reader's page changes only once it is confirmed.
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    expect(desk.locator("h1")).to_have_text("Clore le direct ?")
+    assert axe_violations(desk) == []
+    shot(desk, "coverage-2-desk-confirm-end")
+    poll_now(reader)
+    expect(reader.locator(".live-badge")).to_have_count(2)
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    expect(desk.locator(".messages")).to_be_visible()
+
+    poll_now(reader)
+    expect(reader.locator(".live-badge")).to_have_count(0)
+    expect(reader.locator("article.story")).not_to_have_class(re.compile(r"\bis-live\b"))
+    expect(reader.locator(".coverage")).to_contain_text("clos le")
+    expect(reader.locator("[data-live-status]")).to_have_text("Le direct est terminé.")
+    expect(reader.locator("[data-stream] article.update")).to_have_count(1)
+    shot(reader, "coverage-3-reader-ended")
+    assert axe_violations(reader) == []
+    assert console_errors == []
