@@ -36,6 +36,14 @@
   const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const DATE_STYLE = { dateStyle: "medium", timeStyle: "short" };
   const clockTime = (el) => Date.parse(el.querySelector("time.update-clock")?.dataset.utc);
+  // Stream order, as the server lists it: newest published_at first, ties by id, highest first.
+  // data-published is in microseconds, exact where the clock's data-utc says only the second.
+  const orderKey = (el) => [Number(el.dataset.published) || 0, Number(el.dataset.updateId) || 0];
+  const comesBefore = (a, b) => {
+    const [x, y] = [orderKey(a), orderKey(b)];
+    return x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
+  };
+  const shownUpdates = () => [...stream.querySelectorAll(":scope > .update")];
 
   function relative(ms) {
     // A reader's clock running ahead of the server must not produce "in 1 minute".
@@ -157,7 +165,11 @@
 
   function flush() {
     let newest = null;
-    for (const el of queue.values()) { stream.prepend(el); newest = el; }
+    // Each at its place: they arrived in the order they changed, not the order they read in.
+    for (const el of queue.values()) {
+      place(el);
+      if (!newest || comesBefore(el, newest)) newest = el;
+    }
     queue.clear();
     empty?.remove();
     refreshRelative(stream);
@@ -168,18 +180,19 @@
     setTitle();
   }
 
-  // An unknown update older than the top one is not news: it was restored, back-dated, or lives
-  // on an older page and was just edited. Show it where it belongs, if that place is on this page.
-  function placeOlder(el) {
-    const t = clockTime(el);
-    const older = [...stream.querySelectorAll(":scope > .update")].find((x) => clockTime(x) < t);
-    if (older) older.before(el);
+  // Insert an update at its place in stream order, whatever order updates arrive in. One that
+  // falls below the last shown belongs on an older page, if there is one: it is left there.
+  function place(el) {
+    const after = shownUpdates().find((x) => comesBefore(el, x));
+    if (after) after.before(el);
     else if (!section.querySelector('.pager a[rel="prev"]')) stream.append(el);
   }
 
+  // An unknown update below the top one is not news: it was restored, back-dated, or lives on an
+  // older page and was just edited. It goes to its place at once, without a "new updates" button.
   function isNew(el) {
     const first = stream.querySelector(":scope > .update");
-    return !first || !(clockTime(el) < clockTime(first));
+    return !first || comesBefore(el, first);
   }
 
   function setPinned(id, entry, el) {
@@ -241,13 +254,16 @@
       if (removed) {
         shown?.remove();
         if (queue.delete(id)) unseen = Math.max(0, unseen - 1); // withdrawn before being seen
-      } else if (shown) shown.replaceWith(el);
-      else if (queue.has(id)) queue.set(id, el);
+      } else if (shown) {
+        // An edit may have moved its time: it then moves to its new place.
+        if (orderKey(shown).join() === orderKey(el).join()) shown.replaceWith(el);
+        else { shown.remove(); place(el); }
+      } else if (queue.has(id)) queue.set(id, el);
       else if (isNew(el)) {
         fresh += 1;
-        if (top) stream.prepend(el);
+        if (top) place(el);
         else queue.set(id, el);
-      } else placeOlder(el);
+      } else place(el);
       setPinned(id, entry, el);
       setKeyEvent(id, entry, el);
     }

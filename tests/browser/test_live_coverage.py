@@ -155,3 +155,59 @@ def test_a_page_left_open_goes_live_when_coverage_starts_and_says_when_it_ends(
     shot(reader, "coverage-3-reader-ended")
     assert axe_violations(reader) == []
     assert console_errors == []
+
+
+def stream_ids(page):
+    return page.eval_on_selector_all(
+        "[data-stream] > article.update", "els => els.map((el) => Number(el.dataset.updateId))"
+    )
+
+
+def test_updates_take_their_place_in_stream_order_whatever_order_they_arrive_in(
+    live_server, open_page, console_errors
+):
+    story = factories.live_story(slug="ordre")
+    now = timezone.now()
+    older = [
+        factories.update(
+            story, body="Texte.\n\n" * 6, published_at=now - timedelta(hours=3, minutes=-i)
+        )
+        for i in range(12)
+    ]
+    reader = open_page(viewport={"width": 390, "height": 800})
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+
+    # At the top, a tie on the time: the higher id reads first, even when it arrives first.
+    same_time = now - timedelta(minutes=30)
+    tie_low = factories.update(
+        story, title="Égalité (brouillon)", status=LiveUpdate.Status.DRAFT, published_at=same_time
+    )
+    tie_high = factories.update(story, title="Égalité B", published_at=same_time)
+    poll_now(reader)
+    tie_low.status = LiveUpdate.Status.PUBLISHED
+    tie_low.save()
+    poll_now(reader)
+    assert stream_ids(reader)[:3] == [tie_high.pk, tie_low.pk, older[-1].pk]
+
+    # Scrolled into the stream: three wait behind the button, arriving 09:40, 09:50, 09:35;
+    # revealed, they read 09:50, 09:40, 09:35.
+    reader.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    middle = factories.update(story, title="Milieu", published_at=now - timedelta(minutes=20))
+    poll_now(reader)
+    newest = factories.update(story, title="Dernière", published_at=now - timedelta(minutes=10))
+    poll_now(reader)
+    oldest = factories.update(story, title="Première", published_at=now - timedelta(minutes=25))
+    poll_now(reader)
+    button = reader.locator("button.new-updates")
+    expect(button).to_contain_text("3 nouvelles mises à jour")
+    button.click()
+    assert stream_ids(reader)[:6] == [
+        newest.pk,
+        middle.pk,
+        oldest.pk,
+        tie_high.pk,
+        tie_low.pk,
+        older[-1].pk,
+    ]
+    expect(reader.locator(f"#update-{newest.pk}")).to_be_focused()
+    assert console_errors == []
