@@ -211,3 +211,59 @@ def test_updates_take_their_place_in_stream_order_whatever_order_they_arrive_in(
     ]
     expect(reader.locator(f"#update-{newest.pk}")).to_be_focused()
     assert console_errors == []
+
+
+def test_a_hung_poll_is_abandoned_and_polling_goes_on(live_server, open_page, console_errors):
+    story = factories.live_story(slug="requete-bloquee")
+    factories.update(story, title="Avant")
+    reader = open_page()
+    reader.clock.install()
+    hung = []
+
+    def answer(route):
+        if not hung:
+            hung.append(route)  # never answered: the server, or the network, has gone quiet
+        else:
+            route.continue_()
+
+    reader.route("**/updates/?since=*", answer)
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    reader.clock.fast_forward(11_000)  # the first poll starts, and hangs
+    assert hung
+    factories.update(story, title="Après la panne")
+    reader.clock.fast_forward(15_000)  # abandoned at 15 s ...
+    reader.clock.fast_forward(25_000)  # ... and retried within the backoff (20 s at most)
+    expect(reader.locator("[data-stream] article.update").first).to_contain_text("Après la panne")
+    # The abandoned request is the only error the page logs.
+    assert [e for e in console_errors if "abort" not in e.lower()] == []
+
+
+def set_visibility(page, state):
+    page.evaluate(
+        """(state) => {
+            const property = { value: state, configurable: true };
+            Object.defineProperty(document, "visibilityState", property);
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
+def test_the_minute_tick_rests_in_a_hidden_tab_and_catches_up_when_shown(
+    live_server, open_page, console_errors
+):
+    story = factories.live_story(slug="onglet-cache")
+    update = factories.update(story, title="Maintenant")
+    reader = open_page()
+    reader.clock.install()
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    relative = reader.locator(f"#update-{update.pk} .relative-time")
+    expect(relative).to_have_text("maintenant")
+    set_visibility(reader, "hidden")
+    reader.clock.run_for(5 * 60_000)
+    expect(relative).to_have_text("maintenant")  # nothing ran in the hidden tab
+    set_visibility(reader, "visible")
+    expect(relative).to_have_text("il y a 5 minutes")
+    reader.clock.run_for(60_000)
+    expect(relative).to_have_text("il y a 6 minutes")
+    assert console_errors == []
