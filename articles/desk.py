@@ -161,6 +161,10 @@ def coverage(request, pk):
         messages.success(request, _("Live coverage started."))
         return redirect("articles:desk_story", pk=story.pk)
     if action == "end":
+        # Ending is seen at once on every open page and is not undone by a click: it asks
+        # first, on the server, so it holds without JavaScript too.
+        if request.POST.get("confirm") != "yes":
+            return render(request, "articles/desk/confirm_end.html", {"story": story})
         publishing.end_live(story=story, by=request.user)
         messages.success(request, _("Live coverage ended."))
         return redirect("articles:desk")

@@ -181,7 +181,8 @@ def story_modified_at(story, stream, corrections):
     return max(t for t in times if t)
 
 
-def _story_context(story, page, changed, base_url=""):
+def _story_context(story, page, changed, base_url="", *, polls=True):
+    """`polls`: the latest page polls, so a story without coverage yet can still go live."""
     stream = live.LiveStream(story, page) if story.has_live_coverage else None
     corrections = list(story.corrections.all())
     modified_at = story_modified_at(story, stream, corrections)
@@ -193,8 +194,9 @@ def _story_context(story, page, changed, base_url=""):
         "was_updated": bool(story.published_at and modified_at > story.published_at),
         "ld": structured_data.for_story(story, stream, corrections, base_url, modified_at),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
+        "idle_poll_interval": live.IDLE_POLL_SECONDS,
         "poll_cursor": (
-            str(live.page_cursor(changed, timezone.now())) if stream and stream.is_latest else None
+            str(live.page_cursor(changed, timezone.now())) if polls and page is None else None
         ),
     }
 
@@ -239,14 +241,22 @@ def update_changes(request, slug):
     except ValueError as error:
         return JsonResponse({"error": str(error)}, status=400)
     story = get_object_or_404(
-        Story.objects.published().only("id", "slug", "time_zone", "language", "is_live"),
+        Story.objects.published().only(
+            "id", "slug", "time_zone", "language", "is_live", "live_started_at", "live_ended_at"
+        ),
         slug=slug,
     )
     changes, more = live.changes_since(story, since)
-    cursor = live.next_cursor(changes, more, since, timezone.now())
-    last_modified = max([since.at] + [update.changed_at for update in changes])
+    cursor, more = live.next_cursor(changes, more, since, timezone.now())
+    coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
+    last_modified = max([since.at, *coverage_times] + [update.changed_at for update in changes])
     digest = _digest(";".join(f"{u.pk}:{u.version}" for u in changes))
-    etag = quote_etag(f"{story.pk}-{since}-{digest}-{story.is_live:d}")
+    # The cursor and `more` are in the answer: the same rows held back by the commit lag
+    # and released once it has passed are two different answers.
+    # Coverage starting and ending changes the answer too (`is_live`, `coverage_html`).
+    started, ended = _timestamp(story.live_started_at), _timestamp(story.live_ended_at)
+    coverage = f"{story.is_live:d}-{started}-{ended}"
+    etag = quote_etag(f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{coverage}")
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is None:
         live.with_corrections(changes, story)
@@ -255,6 +265,10 @@ def update_changes(request, slug):
                 "cursor": str(cursor),
                 "more": more,
                 "is_live": story.is_live,
+                # The page's "Coverage started … · ended …" line, from the page's own partial.
+                "coverage_html": render_to_string(
+                    "articles/story_detail.html#coverage", {"story": story}
+                ),
                 "updates": [_change_payload(story, update) for update in changes],
             }
         response = JsonResponse(payload)
@@ -266,25 +280,38 @@ def update_changes(request, slug):
     return _public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
 
 
+def _timestamp(at):
+    return at.timestamp() if at else ""
+
+
 def _change_payload(story, update):
-    visible = update.is_visible
+    if not update.is_visible:
+        # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
+        # its title or its flags. The id is all an open page needs to drop it.
+        return {"id": update.pk, "state": "removed"}
     return {
         "id": update.pk,
         "version": update.version,
-        "state": "published" if visible else "removed",
-        "is_pinned": update.is_pinned and visible,
-        "is_key_event": update.is_key_event and visible,
+        "state": "published",
+        "is_pinned": update.is_pinned,
+        "is_key_event": update.is_key_event,
         "title": update.title,
         "anchor": update.anchor,
         "html": render_to_string(
             "articles/story_detail.html#update", {"story": story, "update": update}
-        )
-        if visible
-        else "",
+        ),
     }
 
 
 def story_preview_context(request, story):
     """The story page as readers will see it, for staff previewing a draft or a schedule."""
-    context = _story_context(story, None, live.last_change(story), settings.NEWSROOM_SITE_URL)
+    context = _story_context(
+        story,
+        None,
+        live.last_change(story),
+        settings.NEWSROOM_SITE_URL,
+        # A draft's preview has no poll to answer it; a published story's preview polls as
+        # its page does.
+        polls=story.has_live_coverage,
+    )
     return {**context, "is_preview": True}

@@ -403,7 +403,7 @@ def test_the_live_desk_and_editors_start_and_end_coverage(request, role):
     assert story.live_ended_at is None
     started = story.live_started_at
 
-    client.post(coverage_url(story), {"action": "end"})
+    client.post(coverage_url(story), {"action": "end", "confirm": "yes"})
     story.refresh_from_db()
     assert not story.is_live
     assert story.live_ended_at is not None and story.live_ended_at >= started
@@ -418,14 +418,39 @@ def test_the_live_desk_and_editors_start_and_end_coverage(request, role):
 def test_ending_coverage_twice_keeps_the_time_it_ended(desk):
     story = factories.live_story()
     with time_machine.travel(timezone.now(), tick=False) as clock:
-        desk.post(coverage_url(story), {"action": "end"})
+        desk.post(coverage_url(story), {"action": "end", "confirm": "yes"})
         story.refresh_from_db()
         ended = story.live_ended_at
         assert ended == timezone.now()
         clock.shift(timedelta(minutes=5))
-        desk.post(coverage_url(story), {"action": "end"})
+        desk.post(coverage_url(story), {"action": "end", "confirm": "yes"})
     story.refresh_from_db()
     assert story.live_ended_at == ended
+
+
+def test_ending_coverage_asks_for_confirmation_first_and_changes_nothing_until_confirmed(desk):
+    story = factories.live_story(headline="OpenAI")
+    started = story.live_started_at
+    response = desk.post(coverage_url(story), {"action": "end"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    story.refresh_from_db()
+    assert story.is_live and story.live_ended_at is None and story.live_started_at == started
+    assert "<h1>End live coverage?</h1>" in html
+    assert "OpenAI" in html and "will see the coverage marked as ended" in html
+    form = re.search(r'<form method="post" action="([^"]+)".*?</form>', html, re.S)
+    assert form and form.group(1) == coverage_url(story)
+    assert 'name="action" value="end"' in form.group(0)
+    assert 'name="confirm" value="yes"' in form.group(0)
+    assert "csrfmiddlewaretoken" in form.group(0)
+    assert re.search(r'<button type="submit">[^<]*End coverage', form.group(0), re.I)
+    assert re.search(rf'<a class="button secondary" href="{desk_url(story)}">Cancel</a>', html)
+    assert response["Cache-Control"] == "private, no-store"
+
+    response = desk.post(coverage_url(story), {"action": "end", "confirm": "yes"})
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert not story.is_live and story.live_ended_at is not None
 
 
 def test_a_reporter_cannot_start_or_end_coverage(reporter):

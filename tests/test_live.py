@@ -146,7 +146,7 @@ def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
     changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
     assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
     assert "Kara, pas Sara." in changes[kept.pk]["html"]
-    assert changes[gone.pk]["state"] == "removed" and changes[gone.pk]["html"] == ""
+    assert changes[gone.pk] == {"id": gone.pk, "state": "removed"}
 
 
 def test_scheduled_update_reaches_the_poll_on_its_minute(client):
@@ -270,3 +270,180 @@ def test_a_change_committed_late_is_still_delivered(client):
         clock.move_to(start + timedelta(seconds=4))
         titles = [u["title"] for u in poll(client, story, cursor).json()["updates"]]
     assert "B" in titles
+
+
+def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client, editor):
+    """Nothing of a row readers may not see (a draft, a deleted or a not-yet-due update) leaves
+    the server: not its title, its flags, its version, nor its text."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(minutes=10), tick=False):
+        gone = factories.update(story, title="Secret supprimé", is_key_event=True)
+    with time_machine.travel(start, tick=False):
+        draft = factories.update(
+            story, title="Secret brouillon", status=LiveUpdate.Status.DRAFT, is_key_event=True
+        )
+        publishing.delete_update(update=gone, by=editor)
+        # A scheduled update reaches the poll early when pinning another one unpins it.
+        scheduled = factories.update(
+            story,
+            title="Secret programmé",
+            is_pinned=True,
+            is_key_event=True,
+            published_at=start + timedelta(hours=1),
+        )
+        public = factories.update(story, title="Public")
+        publishing.set_pinned(update=public, by=editor, pinned=True)
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):
+        response = poll(client, story)
+    changes = {u["id"]: u for u in response.json()["updates"]}
+    for hidden in (draft, gone, scheduled):
+        assert changes[hidden.pk] == {"id": hidden.pk, "state": "removed"}
+    assert "Secret" not in response.content.decode()
+
+
+class Reader:
+    """What live.js does with the endpoint: keep the cursor, fetch again at once while `more`,
+    and revalidate with the browser's cache (a 304 hands back the cached answer)."""
+
+    def __init__(self, client, story, cursor="0"):
+        self.client, self.story, self.cursor = client, story, cursor
+        self.cached = {}  # since -> (etag, payload)
+        self.seen = []
+
+    def poll_until_caught_up(self, max_rounds=5):
+        for _ in range(max_rounds):
+            since = self.cursor
+            etag, cached = self.cached.get(since, (None, None))
+            headers = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+            response = poll(self.client, self.story, since, **headers)
+            if response.status_code == 304:
+                data = cached
+            else:
+                data = response.json()
+                self.cached[since] = (response["ETag"], data)
+            ceiling = live.Cursor(timezone.now() - timedelta(seconds=live.COMMIT_LAG_SECONDS))
+            assert live.Cursor.parse(data["cursor"]) <= max(ceiling, live.Cursor.parse(since))
+            self.seen += [u["id"] for u in data["updates"]]
+            self.cursor = data["cursor"]
+            if not data["more"]:
+                return
+            assert data["cursor"] != since, "a full answer must move the cursor on"
+        pytest.fail("the reader never caught up: the same answer keeps coming")
+
+
+def burst(story, count, at):
+    """`count` changes stamped 5 ms apart from `at`."""
+    made = bulk_updates(story, count, start=at - timedelta(hours=1))
+    for i, row in enumerate(made):
+        row.changed_at = at + timedelta(milliseconds=5 * i)
+    LiveUpdate.objects.bulk_update(made, ["changed_at"])
+    return made
+
+
+def test_a_full_answer_keeps_the_commit_lag_so_a_late_commit_is_still_delivered(client):
+    """More changes than one answer holds, all inside the lag window: the cursor still stays
+    behind now minus the lag, so a change stamped earlier but committed after this poll
+    reaches the next one."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        made = burst(story, 150, at=start - timedelta(seconds=1.5))
+        reader = Reader(client, story)
+        reader.poll_until_caught_up()
+        assert len(reader.seen) >= live.MAX_CHANGES
+        # Its transaction stamped it before the rows already delivered; it commits only now.
+        late = factories.update(story, title="En retard")
+        LiveUpdate.objects.filter(pk=late.pk).update(changed_at=start - timedelta(seconds=1.4))
+        clock.move_to(start + timedelta(seconds=live.COMMIT_LAG_SECONDS + 1))
+        reader.poll_until_caught_up()
+    assert late.pk in reader.seen
+    assert set(reader.seen) == {u.pk for u in made} | {late.pk}
+
+
+def test_a_full_answer_held_at_the_lag_moves_on_once_the_lag_has_passed(client):
+    """An answer held back by the lag is not revalidated as unchanged once the lag has passed:
+    its cursor and `more` are part of what the ETag names."""
+    story = factories.live_story()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        made = burst(story, 150, at=start - timedelta(seconds=1.5))
+        reader = Reader(client, story)
+        reader.poll_until_caught_up()
+        reader.poll_until_caught_up()  # the next interval, nothing new: revalidated
+        clock.move_to(start + timedelta(seconds=live.COMMIT_LAG_SECONDS + 1))
+        reader.poll_until_caught_up()
+    assert set(reader.seen) == {u.pk for u in made}
+
+
+def test_the_cursor_never_passes_now_minus_the_commit_lag():
+    now = timezone.now()
+    ceiling = live.Cursor(now - timedelta(seconds=live.COMMIT_LAG_SECONDS))
+    rows = [LiveUpdate(pk=i, changed_at=now - timedelta(seconds=1)) for i in (1, 2)]
+    for more in (False, True):
+        cursor, more_now = live.next_cursor(rows, more, live.Cursor(live.EPOCH), now)
+        assert cursor == ceiling
+        assert more_now is False  # fetching again at once would only repeat this answer
+    cursor, more_now = live.next_cursor(rows, True, live.Cursor(live.EPOCH), now + timedelta(1))
+    assert cursor == live.Cursor(rows[-1].changed_at, 2) and more_now is True
+
+
+def coverage_line(html):
+    return re.search(r'<p class="coverage" data-coverage[^>]*>.*?</p>', html, re.S).group(0)
+
+
+def live_section_tag(html):
+    return re.search(r'<section class="live"[^>]*>', html).group(0)
+
+
+def test_a_story_without_coverage_polls_slowly_behind_a_hidden_live_section(client):
+    """A page opened before coverage starts can still go live: it polls, at the idle interval,
+    and carries the live section and badges hidden, so without JavaScript it shows none of it."""
+    story = factories.story()
+    html = client.get(story.get_absolute_url()).content.decode()
+    section = live_section_tag(html)
+    assert " hidden" in section
+    assert f'data-poll-url="/stories/{story.slug}/updates/"' in section
+    assert f'data-idle-interval="{live.IDLE_POLL_SECONDS}"' in section
+    assert 'data-live="false"' in section
+    assert 'data-cursor="0"' in section
+    assert "js/live" in html
+    badges = re.findall(r'<span class="live-badge"[^>]*>', html)
+    assert badges and all(" hidden" in badge for badge in badges)
+    assert coverage_line(html).startswith('<p class="coverage" data-coverage hidden>')
+    # An older page never changes, so it does not poll.
+    assert "data-poll-url" not in client.get(story.get_absolute_url(), {"page": 2}).content.decode()
+
+
+def test_a_live_story_page_shows_its_section_and_badges_and_polls_at_the_live_interval(client):
+    story = factories.live_story()
+    html = client.get(story.get_absolute_url()).content.decode()
+    section = live_section_tag(html)
+    assert " hidden" not in section and 'data-live="true"' in section
+    badges = re.findall(r'<span class="live-badge"[^>]*>', html)
+    assert len(badges) == 2 and not any(" hidden" in badge for badge in badges)
+
+
+def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage_line(
+    client, livedesk
+):
+    story = factories.story()
+    quiet = poll(client, story)
+    assert quiet.json()["is_live"] is False
+    assert poll(client, story, HTTP_IF_NONE_MATCH=quiet["ETag"]).status_code == 304
+
+    publishing.start_live(story=story, by=livedesk)
+    started = poll(client, story, HTTP_IF_NONE_MATCH=quiet["ETag"])
+    assert started.status_code == 200, "starting coverage changes the ETag"
+    assert started.json()["is_live"] is True
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert started.json()["coverage_html"] == coverage_line(page)
+    assert "Direct ouvert le" in coverage_line(page) and "clos le" not in coverage_line(page)
+
+    publishing.end_live(story=story, by=livedesk)
+    ended = poll(client, story, HTTP_IF_NONE_MATCH=started["ETag"])
+    assert ended.status_code == 200, "ending coverage changes the ETag"
+    assert ended.json()["is_live"] is False
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert ended.json()["coverage_html"] == coverage_line(page)
+    assert "clos le" in coverage_line(page)

@@ -3,7 +3,8 @@
 (() => {
   "use strict";
 
-  // Only the latest page of a live story carries a poll URL; older pages never change.
+  // The latest page of every published story carries a poll URL (older pages never change). A
+  // story without coverage yet carries its live section hidden, revealed if coverage starts.
   const section = document.querySelector("section.live[data-poll-url]");
   const stream = section && section.querySelector("[data-stream]");
   if (!stream) return;
@@ -14,11 +15,17 @@
   const lang = document.documentElement.lang || undefined;
   const baseTitle = document.title;
   const interval = Math.max(2, Number(section.dataset.pollInterval) || 10) * 1000;
-  const ENDED_INTERVAL = 60_000, MAX_BACKOFF = 300_000, DAY = 86_400_000;
+  // Not live (not started yet, or ended): polled only to notice coverage starting, or an edit.
+  const idleInterval = Math.max(interval, (Number(section.dataset.idleInterval) || 60) * 1000);
+  const MAX_BACKOFF = 300_000, DAY = 86_400_000;
+  // A request that hangs (a dead connection, a stalled proxy) would hold the poll for good, as
+  // a new one starts only when the last has settled; past this it is abandoned and retried.
+  const FETCH_TIMEOUT = 15_000;
 
   let cursor = section.dataset.cursor || "0";
   const MORE_DELAY = 250;
-  let timer = 0, running = null, failures = 0, stopped = false, isLive = true;
+  let timer = 0, running = null, failures = 0, stopped = false;
+  let isLive = section.dataset.live === "true";
   let unseen = 0; // new updates the reader has not seen yet, shown in the tab title
   let button = null;
   const empty = stream.querySelector("[data-empty]");
@@ -32,6 +39,14 @@
   const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const DATE_STYLE = { dateStyle: "medium", timeStyle: "short" };
   const clockTime = (el) => Date.parse(el.querySelector("time.update-clock")?.dataset.utc);
+  // Stream order, as the server lists it: newest published_at first, ties by id, highest first.
+  // data-published is in microseconds, exact where the clock's data-utc says only the second.
+  const orderKey = (el) => [Number(el.dataset.published) || 0, Number(el.dataset.updateId) || 0];
+  const comesBefore = (a, b) => {
+    const [x, y] = [orderKey(a), orderKey(b)];
+    return x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
+  };
+  const shownUpdates = () => [...stream.querySelectorAll(":scope > .update")];
 
   function relative(ms) {
     // A reader's clock running ahead of the server must not produce "in 1 minute".
@@ -85,6 +100,35 @@
     return copy;
   }
 
+  // The "Live" badges (kicker, section title). The server renders them hidden on a page that is
+  // not live, so a start can show them; an end takes them out, remembering where they were.
+  const badges = [...document.querySelectorAll(".live-badge")]
+    .map((el) => ({ el, parent: el.parentNode, next: el.nextSibling }));
+
+  let coverageShown = null; // the coverage line last received, so an unchanged one is left alone
+
+  function setLive(live, coverageHtml) {
+    const coverage = section.querySelector("[data-coverage]");
+    // The line comes from the page's own partial ("Coverage started … · ended …").
+    if (coverage && coverageHtml && coverageHtml !== coverageShown) {
+      coverageShown = coverageHtml;
+      const line = parse(coverageHtml);
+      if (line) { decorate(line); coverage.replaceWith(line); }
+      // Started and already ended between two polls: the updates are still news.
+      if (line && !line.hidden) section.hidden = false;
+    }
+    if (live === isLive) return;
+    isLive = live;
+    document.querySelector("article.story")?.classList.toggle("is-live", live);
+    for (const { el, parent, next } of badges) {
+      if (!live) { el.remove(); continue; }
+      el.hidden = false;
+      if (!el.isConnected) parent.insertBefore(el, next && next.parentNode === parent ? next : null);
+    }
+    if (live) section.hidden = false;
+    else announce(section.dataset.labelEnded || "");
+  }
+
   const label = (n) => n === 1
     ? section.dataset.labelOne
     : (section.dataset.labelMany || "{n}").replace("{n}", String(n));
@@ -93,7 +137,18 @@
   // update inserted above the first one only pushes down what is below the reader's eyes. Once
   // they have scrolled into the stream, inserting would shove their text down (or, with the
   // browser's scroll anchoring, slip the news in unseen above them), so it waits behind a button.
-  const atTop = () => stream.getBoundingClientRect().top >= 0;
+  // An observed marker just above the stream says so without measuring layout at each check.
+  const marker = document.createElement("div");
+  marker.setAttribute("aria-hidden", "true");
+  stream.before(marker);
+  let scrolledIntoStream = false;
+  new IntersectionObserver(([entry]) => {
+    // Out of view and above the viewport: the reader is in the stream. Below it (or hidden,
+    // with an empty rectangle): the stream has not started yet.
+    scrolledIntoStream = !entry.isIntersecting && entry.boundingClientRect.top < 0;
+    markSeen();
+  }).observe(marker);
+  const atTop = () => !scrolledIntoStream;
   const hidden = () => document.visibilityState === "hidden";
 
   const setTitle = () => { document.title = unseen ? `(${unseen}) ${baseTitle}` : baseTitle; };
@@ -116,7 +171,7 @@
       button.type = "button";
       button.className = "new-updates";
       button.addEventListener("click", flush);
-      stream.before(button);
+      marker.before(button);
     }
     button.textContent = label(queue.size);
     button.hidden = false;
@@ -124,7 +179,11 @@
 
   function flush() {
     let newest = null;
-    for (const el of queue.values()) { stream.prepend(el); newest = el; }
+    // Each at its place: they arrived in the order they changed, not the order they read in.
+    for (const el of queue.values()) {
+      place(el);
+      if (!newest || comesBefore(el, newest)) newest = el;
+    }
     queue.clear();
     empty?.remove();
     refreshRelative(stream);
@@ -135,18 +194,19 @@
     setTitle();
   }
 
-  // An unknown update older than the top one is not news: it was restored, back-dated, or lives
-  // on an older page and was just edited. Show it where it belongs, if that place is on this page.
-  function placeOlder(el) {
-    const t = clockTime(el);
-    const older = [...stream.querySelectorAll(":scope > .update")].find((x) => clockTime(x) < t);
-    if (older) older.before(el);
+  // Insert an update at its place in stream order, whatever order updates arrive in. One that
+  // falls below the last shown belongs on an older page, if there is one: it is left there.
+  function place(el) {
+    const after = shownUpdates().find((x) => comesBefore(el, x));
+    if (after) after.before(el);
     else if (!section.querySelector('.pager a[rel="prev"]')) stream.append(el);
   }
 
+  // An unknown update below the top one is not news: it was restored, back-dated, or lives on an
+  // older page and was just edited. It goes to its place at once, without a "new updates" button.
   function isNew(el) {
     const first = stream.querySelector(":scope > .update");
-    return !first || !(clockTime(el) < clockTime(first));
+    return !first || comesBefore(el, first);
   }
 
   function setPinned(id, entry, el) {
@@ -190,7 +250,8 @@
   }
 
   function apply(data) {
-    isLive = data.is_live !== false;
+    // First, so that updates posted as coverage starts land in a revealed section.
+    setLive(data.is_live !== false, data.coverage_html);
     // Measured once, before this batch moves anything. While some are queued, later ones queue
     // too, or they would end up above older news the reader has not revealed yet.
     const top = atTop() && !queue.size;
@@ -207,13 +268,16 @@
       if (removed) {
         shown?.remove();
         if (queue.delete(id)) unseen = Math.max(0, unseen - 1); // withdrawn before being seen
-      } else if (shown) shown.replaceWith(el);
-      else if (queue.has(id)) queue.set(id, el);
+      } else if (shown) {
+        // An edit may have moved its time: it then moves to its new place.
+        if (orderKey(shown).join() === orderKey(el).join()) shown.replaceWith(el);
+        else { shown.remove(); place(el); }
+      } else if (queue.has(id)) queue.set(id, el);
       else if (isNew(el)) {
         fresh += 1;
-        if (top) stream.prepend(el);
+        if (top) place(el);
         else queue.set(id, el);
-      } else placeOlder(el);
+      } else place(el);
       setPinned(id, entry, el);
       setKeyEvent(id, entry, el);
     }
@@ -235,17 +299,24 @@
     url.searchParams.set("since", cursor);
     // no-cache: the browser revalidates with If-None-Match; a 304 reaches us as the cached 200,
     // which re-applies harmlessly because versions already shown are skipped.
-    const response = await fetch(url, {
-      cache: "no-cache", headers: { Accept: "application/json" },
-    });
-    if (response.status === 404 || response.status === 410) { stopped = true; return 0; }
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const data = await response.json();
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(), FETCH_TIMEOUT);
+    let data;
+    try {
+      const response = await fetch(url, {
+        cache: "no-cache", headers: { Accept: "application/json" }, signal: controller.signal,
+      });
+      if (response.status === 404 || response.status === 410) { stopped = true; return 0; }
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      data = await response.json(); // the body can hang too: still under the timeout
+    } finally {
+      clearTimeout(timeout);
+    }
     apply(data);
     failures = 0;
     // A long backlog comes in bounded batches: fetch the rest straight away.
     if (data.more) return MORE_DELAY;
-    return isLive ? interval : ENDED_INTERVAL;
+    return isLive ? interval : idleInterval;
   }
 
   function poll(force = false) {
@@ -272,18 +343,25 @@
   // Tests may call this in a hidden tab too, to see what a late response does there.
   const pollNow = () => (running ? running.then(() => poll(true)) : poll(true));
 
+  // "3 min ago" moves on each minute, but not in a hidden tab: nobody reads it there, and
+  // it is brought up to date the moment the tab is shown.
+  let tickTimer = 0;
+  function tick() {
+    clearTimeout(tickTimer);
+    if (!hidden()) tickTimer = setTimeout(() => { refreshRelative(section); tick(); }, 60_000);
+  }
+
   document.addEventListener("visibilitychange", () => {
-    if (hidden()) return;
+    if (hidden()) { clearTimeout(tickTimer); return; }
+    refreshRelative(section);
+    tick();
     markSeen();
     poll();
   });
-  window.addEventListener("scroll", markSeen, { passive: true });
 
   for (const el of section.querySelectorAll(".update")) decorate(el);
-  (function tick() {
-    setTimeout(() => { refreshRelative(section); tick(); }, 60_000);
-  })();
-  timer = setTimeout(poll, interval);
+  tick();
+  timer = setTimeout(poll, isLive ? interval : idleInterval);
 
   window.newsroomLive = Object.freeze({ pollNow });
 })();

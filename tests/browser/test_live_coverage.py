@@ -92,3 +92,187 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     expect(reader.locator("article.update")).to_contain_text("patron par intérim")
     assert axe_violations(reader) == []
     assert console_errors == []
+
+
+def poll_now(page):
+    """Poll at once instead of waiting for the interval (a minute before coverage starts)."""
+    page.evaluate("() => window.newsroomLive.pollNow()")
+
+
+def test_a_page_left_open_goes_live_when_coverage_starts_and_says_when_it_ends(
+    live_server, open_page, shot, console_errors
+):
+    story = factories.story(headline="Conseil d’OpenAI", slug="conseil-openai")
+    factories.user("ines", group="Live desk")
+
+    reader = open_page(viewport={"width": 390, "height": 800})
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    live_section = reader.locator("section.live")
+    expect(live_section).to_be_hidden()
+    expect(reader.locator(".live-badge:visible")).to_have_count(0)
+    assert axe_violations(reader) == []
+    poll_now(reader)  # nothing to say yet
+    expect(live_section).to_be_hidden()
+
+    desk = open_page()
+    login(desk, live_server, "ines")
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    desk.fill("#id_title", "Sam Altman est renvoyé")
+    desk.fill("#id_body", "Le conseil d’administration annonce son départ.")
+    desk.locator(".desk-post button[type=submit]").click()
+    expect(desk.locator(".messages")).to_contain_text("publiée")
+
+    poll_now(reader)
+    expect(live_section).to_be_visible()
+    expect(reader.locator("[data-stream] article.update").first).to_contain_text(
+        "Sam Altman est renvoyé"
+    )
+    expect(reader.locator(".kicker .live-badge")).to_be_visible()
+    expect(reader.locator(".live-title .live-badge")).to_be_visible()
+    expect(reader.locator(".coverage")).to_contain_text("Direct ouvert le")
+    expect(reader.locator("[data-empty]")).to_have_count(0)
+    shot(reader, "coverage-1-reader-gone-live")
+    assert axe_violations(reader) == []
+
+    # Ending asks first; the reader's page changes only once it is confirmed.
+    desk.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    expect(desk.locator("h1")).to_have_text("Clore le direct ?")
+    assert axe_violations(desk) == []
+    shot(desk, "coverage-2-desk-confirm-end")
+    poll_now(reader)
+    expect(reader.locator(".live-badge")).to_have_count(2)
+    desk.locator("form[action$='/coverage/'] button[type=submit]").click()
+    expect(desk.locator(".messages")).to_be_visible()
+
+    poll_now(reader)
+    expect(reader.locator(".live-badge")).to_have_count(0)
+    expect(reader.locator("article.story")).not_to_have_class(re.compile(r"\bis-live\b"))
+    expect(reader.locator(".coverage")).to_contain_text("clos le")
+    expect(reader.locator("[data-live-status]")).to_have_text("Le direct est terminé.")
+    expect(reader.locator("[data-stream] article.update")).to_have_count(1)
+    shot(reader, "coverage-3-reader-ended")
+    assert axe_violations(reader) == []
+    assert console_errors == []
+
+
+def stream_ids(page):
+    return page.eval_on_selector_all(
+        "[data-stream] > article.update", "els => els.map((el) => Number(el.dataset.updateId))"
+    )
+
+
+def test_updates_take_their_place_in_stream_order_whatever_order_they_arrive_in(
+    live_server, open_page, console_errors
+):
+    story = factories.live_story(slug="ordre")
+    now = timezone.now()
+    older = [
+        factories.update(
+            story, body="Texte.\n\n" * 6, published_at=now - timedelta(hours=3, minutes=-i)
+        )
+        for i in range(12)
+    ]
+    reader = open_page(viewport={"width": 390, "height": 800})
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+
+    # At the top, a tie on the time: the higher id reads first, even when it arrives first.
+    same_time = now - timedelta(minutes=30)
+    tie_low = factories.update(
+        story, title="Égalité (brouillon)", status=LiveUpdate.Status.DRAFT, published_at=same_time
+    )
+    tie_high = factories.update(story, title="Égalité B", published_at=same_time)
+    poll_now(reader)
+    tie_low.status = LiveUpdate.Status.PUBLISHED
+    tie_low.save()
+    poll_now(reader)
+    assert stream_ids(reader)[:3] == [tie_high.pk, tie_low.pk, older[-1].pk]
+
+    # Scrolled into the stream: three wait behind the button, arriving 09:40, 09:50, 09:35;
+    # revealed, they read 09:50, 09:40, 09:35.
+    reader.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    middle = factories.update(story, title="Milieu", published_at=now - timedelta(minutes=20))
+    poll_now(reader)
+    newest = factories.update(story, title="Dernière", published_at=now - timedelta(minutes=10))
+    poll_now(reader)
+    oldest = factories.update(story, title="Première", published_at=now - timedelta(minutes=25))
+    poll_now(reader)
+    button = reader.locator("button.new-updates")
+    expect(button).to_contain_text("3 nouvelles mises à jour")
+    button.click()
+    assert stream_ids(reader)[:6] == [
+        newest.pk,
+        middle.pk,
+        oldest.pk,
+        tie_high.pk,
+        tie_low.pk,
+        older[-1].pk,
+    ]
+    expect(reader.locator(f"#update-{newest.pk}")).to_be_focused()
+    assert console_errors == []
+
+
+def test_a_hung_poll_is_abandoned_and_polling_goes_on(live_server, open_page, console_errors):
+    story = factories.live_story(slug="requete-bloquee")
+    factories.update(story, title="Avant")
+    reader = open_page()
+    reader.clock.install()
+    hung = []
+
+    def answer(route):
+        if not hung:
+            hung.append(route)  # never answered: the server, or the network, has gone quiet
+        else:
+            route.continue_()
+
+    reader.route("**/updates/?since=*", answer)
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    reader.clock.fast_forward(11_000)  # the first poll starts, and hangs
+    for _ in range(50):  # the route handler runs once Playwright has dispatched the request
+        if hung:
+            break
+        reader.wait_for_timeout(100)
+    assert hung
+    factories.update(story, title="Après la panne")
+    reader.clock.fast_forward(15_000)  # abandoned at 15 s, then retried within the backoff
+    first = reader.locator("[data-stream] article.update").first
+    for _ in range(12):  # 60 s of page time: the backoff is 20 s at most after one failure
+        reader.clock.fast_forward(5_000)
+        reader.wait_for_timeout(100)
+        if "Après la panne" in first.inner_text():
+            break
+    expect(first).to_contain_text("Après la panne")
+    # The abandoned request is the only error the page logs.
+    assert [e for e in console_errors if "abort" not in e.lower()] == []
+
+
+def set_visibility(page, state):
+    page.evaluate(
+        """(state) => {
+            const property = { value: state, configurable: true };
+            Object.defineProperty(document, "visibilityState", property);
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
+def test_the_minute_tick_rests_in_a_hidden_tab_and_catches_up_when_shown(
+    live_server, open_page, console_errors
+):
+    story = factories.live_story(slug="onglet-cache")
+    update = factories.update(story, title="Maintenant")
+    reader = open_page()
+    reader.clock.install()
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    relative = reader.locator(f"#update-{update.pk} .relative-time")
+    expect(relative).to_have_text("maintenant")
+    set_visibility(reader, "hidden")
+    reader.clock.run_for(5 * 60_000)
+    expect(relative).to_have_text("maintenant")  # nothing ran in the hidden tab
+    set_visibility(reader, "visible")
+    expect(relative).to_have_text("il y a 5 minutes")
+    reader.clock.run_for(60_000)
+    expect(relative).to_have_text("il y a 6 minutes")
+    assert console_errors == []
