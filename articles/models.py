@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -56,10 +57,29 @@ class VersionedModel(models.Model):
 
 
 class CleanTextModel(models.Model):
-    """Text fields never hold control characters, whatever wrote them (admin, desk, API, task)."""
+    """Text fields never hold control characters, whatever wrote them (admin, desk, API, task),
+    and a text field's `max_length` holds in model validation too, not only in forms."""
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.TextField) or not field.max_length:
+                continue
+            if field.name in (exclude or ()) or field.name in errors:
+                continue
+            try:
+                MaxLengthValidator(field.max_length)(getattr(self, field.attname) or "")
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         for field in self._meta.concrete_fields:

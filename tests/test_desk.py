@@ -658,3 +658,74 @@ def test_desk_times_are_typed_in_the_story_zone(livedesk):
     assert update.published_at == datetime(2023, 11, 20, 6, 45, tzinfo=UTC)
     page = desk.get(f"/desk/updates/{update.pk}/edit/").content.decode()
     assert 'value="2023-11-20T07:45"' in page and "Europe/Paris" in page
+
+
+# --- The time an update is stamped with ------------------------------------------------------
+
+
+def test_the_post_form_is_not_prefilled_with_the_time_it_was_opened(livedesk):
+    story = factories.live_story()
+    page = english_client(livedesk).get(f"/desk/stories/{story.pk}/").content.decode()
+    field = re.search(r'<input[^>]*name="published_at"[^>]*>', page)[0]
+    assert "value=" not in field
+
+
+def test_an_update_posted_without_a_time_gets_the_time_of_posting_not_of_opening(livedesk):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    story = factories.live_story(
+        published_at=datetime(2023, 11, 17, 21, 5, tzinfo=UTC),
+        live_started_at=datetime(2023, 11, 20, 8, 0, tzinfo=UTC),
+    )
+    desk = english_client(livedesk)
+    with time_machine.travel(datetime(2023, 11, 20, 8, 53, tzinfo=UTC), tick=False):
+        page = desk.get(f"/desk/stories/{story.pk}/").content.decode()
+    # What the browser sends back for the time box: whatever the form was opened with.
+    prefilled = re.search(r'name="published_at"(?:[^>]*value="([^"]*)")?', page)[1] or ""
+    data = {"title": "Posté à 9 h 56", "body": "Texte", "published_at": prefilled}
+    with time_machine.travel(datetime(2023, 11, 20, 8, 56, 5, tzinfo=UTC), tick=False):
+        assert desk.post(f"/desk/stories/{story.pk}/", data).status_code == 302
+    update = LiveUpdate.objects.get(story=story, title="Posté à 9 h 56")
+    assert update.published_at == datetime(2023, 11, 20, 8, 56, 5, tzinfo=UTC)
+
+
+def test_a_time_before_the_coverage_began_needs_a_confirmation(livedesk):
+    story = factories.live_story()
+    desk = english_client(livedesk)
+    data = {"title": "2019 ?", "body": "Texte", "published_at": "2019-11-20T07:45"}
+    response = desk.post(f"/desk/stories/{story.pk}/", data)
+    assert response.status_code == 200
+    assert "before the coverage began" in response.content.decode()
+    assert not LiveUpdate.objects.filter(story=story).exists()
+    response = desk.post(f"/desk/stories/{story.pk}/", {**data, "confirm_time": "on"})
+    assert response.status_code == 302
+    assert LiveUpdate.objects.get(story=story).published_at.year == 2019
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00", "9999-12-31T23:59", "2023-13-45T99:99"])
+def test_a_time_out_of_range_is_a_form_error_not_a_server_error(livedesk, typed):
+    story = factories.live_story(time_zone="America/New_York")
+    desk = english_client(livedesk)
+    response = desk.post(
+        f"/desk/stories/{story.pk}/",
+        {"title": "T", "body": "B", "published_at": typed, "confirm_time": "on"},
+    )
+    assert response.status_code == 200
+    assert not LiveUpdate.objects.filter(story=story).exists()
+    update = factories.update(story)
+    response = desk.post(
+        f"/desk/updates/{update.pk}/edit/",
+        {"title": "T", "body": "B", "published_at": typed, "expected_version": update.version},
+    )
+    assert response.status_code == 200
+
+
+def test_pasted_control_characters_are_dropped_from_what_the_desk_saves(livedesk):
+    story = factories.live_story()
+    english_client(livedesk).post(
+        f"/desk/stories/{story.pk}/", {"title": "Ligne\x0bcoupée", "body": "Saut\x0cde page\x1f"}
+    )
+    update = LiveUpdate.objects.get(story=story)
+    assert (update.title, update.body) == ("Lignecoupée", "Sautde page")
