@@ -9,9 +9,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +24,6 @@ from articles.forms import (
     VersionCheckedForm,
 )
 from articles.models import Author, Byline, Correction, LiveUpdate, Section, StaleEditError, Story
-from articles.views import story_preview_context
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom")
@@ -410,7 +407,7 @@ class StoryAdmin(
             return "—"
         if obj.is_visible:
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("View on site"))
-        url = reverse("admin:articles_story_preview", args=[obj.pk])
+        url = reverse("articles:story_preview", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Preview"))
 
     @admin.action(description=_("Submit for review"), permissions=["change"])
@@ -433,23 +430,6 @@ class StoryAdmin(
     def withdraw_stories(self, request, queryset):
         done = sum(publishing.withdraw(story=story, by=request.user) for story in queryset)
         self.message_user(request, _("%(n)d stories withdrawn.") % {"n": done}, messages.WARNING)
-
-    def get_urls(self):
-        preview = self.admin_site.admin_view(self.preview_view)
-        return [
-            path("<int:pk>/preview/", preview, name="articles_story_preview"),
-        ] + super().get_urls()
-
-    def preview_view(self, request, pk):
-        story = get_object_or_404(Story.objects.for_listing(), pk=pk)
-        if not self.has_view_or_change_permission(request, story):
-            raise PermissionDenied
-        response = TemplateResponse(
-            request, "articles/story_detail.html", story_preview_context(request, story)
-        )
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 @admin.register(LiveUpdate)

@@ -375,7 +375,7 @@ def test_staff_preview_a_draft_that_readers_cannot_reach(editor_c):
         status=Story.Status.DRAFT,
         published_at=None,
     )
-    preview_url = f"/admin/articles/story/{story.pk}/preview/"
+    preview_url = f"/preview/stories/{story.pk}/"
     response = editor_c.get(preview_url)
     assert response.status_code == 200
     assert b"Embargoed scoop" in response.content
@@ -396,7 +396,7 @@ def test_staff_preview_a_draft_that_readers_cannot_reach(editor_c):
 def test_the_change_form_links_a_draft_to_its_preview(editor_c):
     story = factories.story(status=Story.Status.DRAFT, published_at=None)
     page = editor_c.get(change_url(story))
-    assert f"/admin/articles/story/{story.pk}/preview/".encode() in page.content
+    assert f"/preview/stories/{story.pk}/".encode() in page.content
 
 
 # --- Two people, one story ---------------------------------------------------------------------
