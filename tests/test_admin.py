@@ -346,7 +346,8 @@ def test_an_editor_publishes_from_the_change_form(editor_c):
     assert response.status_code == 302, errors_in(response)
     story.refresh_from_db()
     assert story.status == Story.Status.PUBLISHED
-    assert story.published_at is not None and story.published_at <= timezone.now()
+    assert story.published_at is not None
+    assert story.published_at <= timezone.now()
     assert Story.objects.published().filter(pk=story.pk).exists()
     assert Client().get(story.get_absolute_url()).status_code == 200
 
@@ -511,7 +512,8 @@ def test_the_live_desk_cannot_publish_or_withdraw_with_the_actions(livedesk_c):
     livedesk_c.post(STORY_LIST, {"action": "withdraw_stories", "_selected_action": [out.pk]})
     draft.refresh_from_db()
     out.refresh_from_db()
-    assert draft.status == Story.Status.IN_REVIEW and draft.published_at is None
+    assert draft.status == Story.Status.IN_REVIEW
+    assert draft.published_at is None
     assert out.status == Story.Status.PUBLISHED
 
 
@@ -644,7 +646,8 @@ def test_story_change_page_lists_only_the_latest_updates(editor_c):
     for n in range(45):
         factories.update(story, title=f"Mise à jour {n:02d}")
     html = editor_c.get(change_url(story)).content.decode()
-    assert "Mise à jour 44" in html and "Mise à jour 25" in html
+    assert "Mise à jour 44" in html
+    assert "Mise à jour 25" in html
     assert "Mise à jour 24" not in html
 
 
@@ -744,7 +747,8 @@ def test_an_editor_reverts_a_story_and_the_revert_goes_through_the_form_rules(ed
     response = revert_post(english_client(editor), story, first)
     assert response.status_code == 302
     story.refresh_from_db()
-    assert story.headline == "Sara Swisher" and story.status == Story.Status.PUBLISHED
+    assert story.headline == "Sara Swisher"
+    assert story.status == Story.Status.PUBLISHED
 
 
 def test_reverting_an_update_keeps_it_deleted_and_unpinned_as_stored(editor):
@@ -853,7 +857,8 @@ def test_the_live_desk_cannot_edit_an_update_of_a_story_without_coverage(livedes
     update = factories.update(factories.story())
     url = f"/admin/articles/liveupdate/{update.pk}/change/"
     page = livedesk_c.get(url)
-    assert page.status_code == 200 and 'name="body"' not in page.content.decode()
+    assert page.status_code == 200
+    assert 'name="body"' not in page.content.decode()
     assert livedesk_c.post(url, {"body": "Faux"}).status_code == 403
 
 

@@ -226,7 +226,8 @@ def test_two_people_posting_at_the_same_moment_both_land(livedesk, editor):
     bodies = set(LiveUpdate.objects.filter(story=story).values_list("body", flat=True))
     assert bodies == {"From the desk.", "From the editor."}
     page = public_page(story)
-    assert "From the desk." in page and "From the editor." in page
+    assert "From the desk." in page
+    assert "From the editor." in page
 
 
 # --- Editing -----------------------------------------------------------------------------------
@@ -345,7 +346,8 @@ def test_pinning_an_update_unpins_the_other(desk):
     assert response.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
-    assert second.is_pinned and not first.is_pinned
+    assert second.is_pinned
+    assert not first.is_pinned
     assert LiveUpdate.objects.filter(story=story, is_pinned=True).count() == 1
     page = public_page(story)
     pinned_slot = page.split("data-pinned-slot", 1)[1].split("data-stream", 1)[0]
@@ -406,7 +408,8 @@ def test_the_live_desk_and_editors_start_and_end_coverage(request, role):
     client.post(coverage_url(story), {"action": "end", "confirm": "yes"})
     story.refresh_from_db()
     assert not story.is_live
-    assert story.live_ended_at is not None and story.live_ended_at >= started
+    assert story.live_ended_at is not None
+    assert story.live_ended_at >= started
 
     client.post(coverage_url(story), {"action": "start"})
     story.refresh_from_db()
@@ -435,11 +438,15 @@ def test_ending_coverage_asks_for_confirmation_first_and_changes_nothing_until_c
     assert response.status_code == 200
     html = response.content.decode()
     story.refresh_from_db()
-    assert story.is_live and story.live_ended_at is None and story.live_started_at == started
+    assert story.is_live
+    assert story.live_ended_at is None
+    assert story.live_started_at == started
     assert "<h1>End live coverage?</h1>" in html
-    assert "OpenAI" in html and "will see the coverage marked as ended" in html
+    assert "OpenAI" in html
+    assert "will see the coverage marked as ended" in html
     form = re.search(r'<form method="post" action="([^"]+)".*?</form>', html, re.S)
-    assert form and form.group(1) == coverage_url(story)
+    assert form
+    assert form.group(1) == coverage_url(story)
     assert 'name="action" value="end"' in form.group(0)
     assert 'name="confirm" value="yes"' in form.group(0)
     assert "csrfmiddlewaretoken" in form.group(0)
@@ -450,7 +457,8 @@ def test_ending_coverage_asks_for_confirmation_first_and_changes_nothing_until_c
     response = desk.post(coverage_url(story), {"action": "end", "confirm": "yes"})
     assert response.status_code == 302
     story.refresh_from_db()
-    assert not story.is_live and story.live_ended_at is not None
+    assert not story.is_live
+    assert story.live_ended_at is not None
 
 
 def test_a_reporter_cannot_start_or_end_coverage(reporter):
@@ -460,8 +468,10 @@ def test_a_reporter_cannot_start_or_end_coverage(reporter):
     assert client.post(coverage_url(live), {"action": "end"}).status_code == 403
     quiet.refresh_from_db()
     live.refresh_from_db()
-    assert not quiet.is_live and quiet.live_started_at is None
-    assert live.is_live and live.live_ended_at is None
+    assert not quiet.is_live
+    assert quiet.live_started_at is None
+    assert live.is_live
+    assert live.live_ended_at is None
 
 
 # --- What the live desk may not do --------------------------------------------------------------
@@ -657,7 +667,8 @@ def test_desk_times_are_typed_in_the_story_zone(livedesk):
     update = LiveUpdate.objects.get(story=story, title="Lundi")
     assert update.published_at == datetime(2023, 11, 20, 6, 45, tzinfo=UTC)
     page = desk.get(f"/desk/updates/{update.pk}/edit/").content.decode()
-    assert 'value="2023-11-20T07:45"' in page and "Europe/Paris" in page
+    assert 'value="2023-11-20T07:45"' in page
+    assert "Europe/Paris" in page
 
 
 # --- The time an update is stamped with ------------------------------------------------------

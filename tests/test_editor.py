@@ -125,7 +125,8 @@ def test_staff_upload_a_png_and_get_its_markdown(staff_client, media_root):
     response = staff_client.post(UPLOAD, {"image": png_upload()}, **XHR)
     assert response.status_code == 200
     code = json.loads(response.content)["image_code"]
-    assert code.startswith("![](/media/uploads/") and code.endswith(".png)")
+    assert code.startswith("![](/media/uploads/")
+    assert code.endswith(".png)")
     (stored,) = files_under(media_root)
     assert stored.suffix == ".png"
     with Image.open(stored) as image:

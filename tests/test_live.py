@@ -111,7 +111,8 @@ def test_update_permalink_is_a_page_of_its_own_that_is_part_of_the_story(client,
     assert f'<meta property="og:url" content="{own}">' in html
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
     data = json.loads(block)
-    assert data["@context"] == "https://schema.org" and data["@type"] == "BlogPosting"
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "BlogPosting"
     assert data["url"] == own
     assert data["isPartOf"]["url"] == "https://news.example.org/stories/openai/"
     assert data["isPartOf"]["@type"] == "LiveBlogPosting"
@@ -129,8 +130,10 @@ def test_poll_from_zero_returns_every_update_as_page_fragments(client):
     assert [u["id"] for u in data["updates"]] == [one.pk]
     assert f'id="update-{one.pk}"' in data["updates"][0]["html"]
     assert "<strong>Un</strong>" in data["updates"][0]["html"]
-    assert response["ETag"] and response["Last-Modified"]
-    assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
+    assert response["ETag"]
+    assert response["Last-Modified"]
+    assert "public" in response["Cache-Control"]
+    assert "max-age=5" in response["Cache-Control"]
 
 
 def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
@@ -144,7 +147,8 @@ def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
     publishing.edit_update(update=kept, by=editor, correction_note="Kara, pas Sara.")
     publishing.delete_update(update=gone, by=editor)
     changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
-    assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
+    assert changes[kept.pk]["state"] == "published"
+    assert "Kara" in changes[kept.pk]["html"]
     assert "Kara, pas Sara." in changes[kept.pk]["html"]
     assert changes[gone.pk] == {"id": gone.pk, "state": "removed"}
 
@@ -209,7 +213,8 @@ def test_poll_pages_through_a_long_backlog_without_losing_ties(client):
         cursor, rounds = data["cursor"], rounds + 1
         if not data["more"]:
             break
-    assert sorted(seen) == sorted(u.pk for u in made) and len(seen) == 250
+    assert sorted(seen) == sorted(u.pk for u in made)
+    assert len(seen) == 250
     assert rounds == 3
 
 
@@ -235,7 +240,8 @@ def test_live_story_carries_liveblogposting_json_ld(client):
     entry = data["liveBlogUpdate"][0]
     assert entry["headline"] == "Shear"
     assert entry["url"].endswith(update.get_absolute_url())
-    assert entry["datePublished"] and entry["articleBody"]
+    assert entry["datePublished"]
+    assert entry["articleBody"]
 
 
 def test_json_ld_cannot_break_out_of_its_script(client):
@@ -385,7 +391,8 @@ def test_the_cursor_never_passes_now_minus_the_commit_lag():
         assert cursor == ceiling
         assert more_now is False  # fetching again at once would only repeat this answer
     cursor, more_now = live.next_cursor(rows, True, live.Cursor(live.EPOCH), now + timedelta(1))
-    assert cursor == live.Cursor(rows[-1].changed_at, 2) and more_now is True
+    assert cursor == live.Cursor(rows[-1].changed_at, 2)
+    assert more_now is True
 
 
 def coverage_line(html):
@@ -409,7 +416,8 @@ def test_a_story_without_coverage_polls_slowly_behind_a_hidden_live_section(clie
     assert 'data-cursor="0"' in section
     assert "js/live" in html
     badges = re.findall(r'<span class="live-badge"[^>]*>', html)
-    assert badges and all(" hidden" in badge for badge in badges)
+    assert badges
+    assert all(" hidden" in badge for badge in badges)
     assert coverage_line(html).startswith('<p class="coverage" data-coverage hidden>')
     # An older page never changes, so it does not poll.
     assert "data-poll-url" not in client.get(story.get_absolute_url(), {"page": 2}).content.decode()
@@ -419,9 +427,11 @@ def test_a_live_story_page_shows_its_section_and_badges_and_polls_at_the_live_in
     story = factories.live_story()
     html = client.get(story.get_absolute_url()).content.decode()
     section = live_section_tag(html)
-    assert " hidden" not in section and 'data-live="true"' in section
+    assert " hidden" not in section
+    assert 'data-live="true"' in section
     badges = re.findall(r'<span class="live-badge"[^>]*>', html)
-    assert len(badges) == 2 and not any(" hidden" in badge for badge in badges)
+    assert len(badges) == 2
+    assert not any(" hidden" in badge for badge in badges)
 
 
 def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage_line(
@@ -438,7 +448,8 @@ def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage
     assert started.json()["is_live"] is True
     page = client.get(story.get_absolute_url()).content.decode()
     assert started.json()["coverage_html"] == coverage_line(page)
-    assert "Direct ouvert le" in coverage_line(page) and "clos le" not in coverage_line(page)
+    assert "Direct ouvert le" in coverage_line(page)
+    assert "clos le" not in coverage_line(page)
 
     publishing.end_live(story=story, by=livedesk)
     ended = poll(client, story, HTTP_IF_NONE_MATCH=started["ETag"])
