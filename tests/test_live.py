@@ -12,6 +12,7 @@ from django.utils import timezone
 from articles import live, publishing
 from articles.models import Correction, LiveUpdate
 from tests import factories
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -51,23 +52,24 @@ def test_updates_are_newest_first_with_anchors(client):
     assert f'id="update-{first.pk}"' in html
 
 
-def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(
-    client, django_assert_num_queries
-):
+def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(client):
     small = factories.live_story()
     bulk_updates(small, 10)
     big = factories.live_story()
     bulk_updates(big, 1000)
     factories.update(big, is_key_event=True, published_at=timezone.now() - timedelta(days=2))
-    with django_assert_num_queries(9) as small_queries:
-        client.get(small.get_absolute_url())
-    with django_assert_num_queries(9):
+    few = count_queries(lambda: client.get(small.get_absolute_url()))
+    response = None
+
+    def get_big():
+        nonlocal response
         response = client.get(big.get_absolute_url())
-    assert len(small_queries.captured_queries) == 9
+
+    many = count_queries(get_big)
+    assert many <= few <= 10  # 9 today: story, stream (count and page), pin, key events...
     assert len(update_ids(response.content.decode())) == 20
     # A second reader gets the cached render: the story and its freshness marker only.
-    with django_assert_num_queries(3):
-        client.get(big.get_absolute_url())
+    assert count_queries(lambda: client.get(big.get_absolute_url())) <= 3
 
 
 @override_settings(NEWSROOM_UPDATES_PER_PAGE=5)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles import permissions, publishing
 from articles.models import Correction, LiveUpdate, Story
 from tests import factories
-from tests.factories import english_client
+from tests.helpers import english_client
 
 pytestmark = pytest.mark.django_db
 
@@ -261,7 +261,7 @@ def test_four_desks_posting_pinned_updates_at_once_lose_no_post():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_editors_pressing_save_at_once_get_one_save_and_one_message():
-    from tests.test_admin import form_data
+    from tests.helpers import form_data
 
     story = factories.story(headline="Avant")
     editors = [english_client(factories.user(group="Editor")) for _ in range(2)]
