@@ -210,7 +210,12 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("NEWSROOM_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("NEWSROOM_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("NEWSROOM_HSTS_PRELOAD", True)
+    # Preloading is a promise to browsers that ships in their source and takes months to undo:
+    # opt in once every subdomain serves HTTPS for good, then submit the domain to hstspreload.org.
+    SECURE_HSTS_PRELOAD = env_bool("NEWSROOM_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # W021 asks for preload on every deployment; off is the deliberate default above.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     if env_bool("NEWSROOM_PROXY_SSL_HEADER", False):
