@@ -1,6 +1,7 @@
 """Newsroom settings: one file, read from the environment (see README's configuration table)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "markdownx",
     "simple_history",
+    "axes",
     "articles",
 ]
 
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: it turns a lockout flagged during the login view into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -135,6 +139,27 @@ else:
             "LOCATION": "newsroom",
         }
     }
+
+# Logins (the admin's, which the desk uses too) are throttled by django-axes: the standalone
+# backend refuses a locked-out pair before ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Counted per username *and* address: a wrong-password flood against one name locks that name
+# from that address only, so neither the editor (from the office) nor a colleague sharing the
+# office's address is locked out by someone else.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# 5 tries then 15 minutes: at most 480 guesses a day per pair instead of thousands a minute.
+AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
+NEWSROOM_LOGIN_COOLOFF_MINUTES = int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = timedelta(minutes=NEWSROOM_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
+# X-Forwarded-For counts only with NEWSROOM_PROXY_COUNT proxies of ours in front (see
+# newsroom/security.py); a callable also wins over django-ipware should it ever be installed.
+NEWSROOM_PROXY_COUNT = int(os.environ.get("NEWSROOM_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
