@@ -62,3 +62,10 @@ def ld_json(data):
     """A JSON-LD block whose content cannot close the script element."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 escaped
+
+
+@register.simple_tag
+def newsroom_name():
+    """The newsroom's name from settings, for the error pages: 500.html is rendered with an
+    empty context, without the context processor that provides NEWSROOM_NAME elsewhere."""
+    return settings.NEWSROOM_NAME
