@@ -15,7 +15,7 @@ from io import BytesIO
 from os import SEEK_END
 
 from django import forms
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from markdownx.forms import ImageForm
@@ -192,7 +192,24 @@ class CheckedImageForm(ImageForm):
 
 
 class CheckedImageUploadView(ImageUploadView):
+    """Always JSON, as markdownx's editor expects: without the X-Requested-With header, stock
+    markdownx renders a template it has none of (500) or redirects without saving."""
+
     form_class = CheckedImageForm
+
+    def form_invalid(self, form):
+        return JsonResponse(form.errors, status=400)
+
+    def form_valid(self, form):
+        return JsonResponse({"image_code": f"![]({form.save(commit=True)})"})
+
+
+class CheckedMarkdownifyView(MarkdownifyView):
+    def post(self, request, *args, **kwargs):
+        if "content" not in request.POST:
+            # Stock markdownx reads request.POST["content"]: a KeyError, so a 500.
+            return HttpResponseBadRequest("The preview needs the Markdown in 'content'.")
+        return super().post(request, *args, **kwargs)
 
 
 def staff_only(view):
@@ -206,5 +223,5 @@ def staff_only(view):
     return wrapped
 
 
-markdownify = require_POST(staff_only(MarkdownifyView.as_view()))
+markdownify = require_POST(staff_only(CheckedMarkdownifyView.as_view()))
 upload = require_POST(staff_only(CheckedImageUploadView.as_view()))

@@ -436,3 +436,43 @@ def test_a_webp_is_budgeted_for_the_copies_its_decoder_makes(tmp_path):
     valid, growth = peak_growth_mib(path, "image/webp")
     assert not valid
     assert growth < 32
+
+
+# --- Odd input: a clear 4xx or the usual JSON, never a server error ----------------------------
+
+
+def test_a_preview_without_content_is_a_400_not_a_server_error(staff_client):
+    response = staff_client.post(MARKDOWNIFY, {"text": "wrong field"})
+    assert response.status_code == 400
+    assert b"content" in response.content
+
+
+def test_an_empty_preview_renders_as_nothing(staff_client):
+    response = staff_client.post(MARKDOWNIFY, {"content": ""})
+    assert response.status_code == 200
+    assert response.content == render_markdown("").encode()
+
+
+def test_an_upload_without_the_ajax_header_is_saved_and_answered_in_json(staff_client, media_root):
+    response = staff_client.post(UPLOAD, {"image": png_upload()})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["image_code"].startswith("![](/media/uploads/")
+    assert len(files_under(media_root)) == 1
+
+
+def test_an_invalid_upload_without_the_ajax_header_is_a_json_400(staff_client, media_root):
+    fake = png_upload(data=b"not an image")
+    response = staff_client.post(UPLOAD, {"image": fake})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "__all__" in json.loads(response.content)
+    assert files_under(media_root) == []
+
+
+@pytest.mark.parametrize("headers", [XHR, {}], ids=["ajax", "plain"])
+def test_an_upload_with_no_file_is_a_json_400(staff_client, media_root, headers):
+    response = staff_client.post(UPLOAD, {"other": "x"}, **headers)
+    assert response.status_code == 400
+    assert "image" in json.loads(response.content)
+    assert files_under(media_root) == []
