@@ -3,6 +3,7 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -50,3 +51,10 @@ def ld_json(data):
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
     # Safe: the JSON escapes <, > and &, so nothing in it can end the script element.
     return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308
+
+
+@register.simple_tag
+def newsroom_name():
+    """The newsroom's name from settings, for the error pages: 500.html is rendered with an
+    empty context, without the context processor that provides NEWSROOM_NAME elsewhere."""
+    return settings.NEWSROOM_NAME
