@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
 	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	   command -v $$c; break; fi; done)
 
-.PHONY: install install-dev run test check lint migrate demo messages clean benchmark
+.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race
 
 define make_venv
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -71,6 +71,11 @@ messages: install-dev
 
 benchmark: install
 	$(PY) scripts/benchmark.py
+
+# Barrier-synchronised pins, pinned posts and double Saves against gunicorn (PostgreSQL when
+# DATABASE_URL is set).
+race: install-dev
+	$(PY) scripts/race.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
