@@ -37,7 +37,7 @@ def desk_access(view):
 @desk_access
 def index(request):
     stories = (
-        Story.objects.filter(is_live=True)
+        Story.objects.live()
         .annotate(update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True)))
         .select_related("section")
         .order_by("-live_started_at")

@@ -13,7 +13,7 @@ class LiveUpdatesFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        return get_object_or_404(Story.objects.published(), slug=slug)
+        return get_object_or_404(Story.objects.covered(), slug=slug)
 
     def title(self, story):
         return story.headline

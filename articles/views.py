@@ -173,6 +173,9 @@ def update_detail(request, slug, pk):
         story = _published_story(slug)
     except StoryWithdrawn as gone:
         return _withdrawn_response(request, gone.story)
+    if not story.has_live_coverage:
+        # Its page shows no stream: no update of it is public anywhere else either.
+        raise Http404("This story has no live coverage.")
     update = get_object_or_404(
         LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
     )

@@ -51,7 +51,8 @@ for n in range(4):
 for n in range(2):
     editor = User.objects.create_user(f"editor{n}", password="race-password-1", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editor"))
-print("ids", story.pk, *LiveUpdate.objects.filter(story=story).order_by("id").values_list("id", flat=True))
+ids = LiveUpdate.objects.filter(story=story).order_by("id").values_list("id", flat=True)
+print("ids", story.pk, *ids)
 """
 
 COUNT = """
@@ -200,10 +201,13 @@ def main():
                 )[0],
                 4,
             )
-        total, pinned = map(int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split())
+        total, pinned = map(
+            int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split()
+        )
         errors = sum(s >= 500 for s in statuses)
         print(
-            f"pins at once:        {len(statuses)} requests, {errors} server errors, {pinned} pinned"
+            f"pins at once:         {len(statuses)} requests, {errors} server errors, "
+            f"{pinned} pinned"
         )
         if errors or pinned != 1:
             broken.append("pins")
@@ -218,7 +222,9 @@ def main():
                 )[0],
                 4,
             )
-        after, pinned = map(int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split())
+        after, pinned = map(
+            int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split()
+        )
         errors = sum(s >= 500 for s in statuses)
         lost = len(statuses) - (after - total)
         print(

@@ -782,3 +782,19 @@ def test_authors_are_linked_to_staff_accounts_from_a_list_an_editor_can_use(edit
     author = factories.author()
     page = editor_c.get(f"/admin/articles/author/{author.pk}/change/").content.decode()
     assert f'<option value="{editor.pk}">{editor.username}</option>' in page
+
+
+@pytest.mark.parametrize("role", ["Reporter", "Live desk"])
+def test_no_role_below_editor_rewrites_an_update_of_an_ended_or_uncovered_story_by_revert(
+    editor, role
+):
+    person = factories.user(group=role)
+    ended = factories.story(live_started_at=timezone.now(), status=Story.Status.WITHDRAWN)
+    update = factories.update(ended, body="Vrai")
+    update.save()
+    url = history_url(update)
+    data = form_data(english_client(editor).get(url), form_id="historicalliveupdate_form")
+    data.update(body="Faux", _save="Save")
+    assert english_client(person).post(url, data).status_code == 403
+    update.refresh_from_db()
+    assert update.body == "Vrai"

@@ -460,3 +460,11 @@ def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage
     page = client.get(story.get_absolute_url()).content.decode()
     assert ended.json()["coverage_html"] == coverage_line(page)
     assert "clos le" in coverage_line(page)
+
+
+def test_updates_of_a_story_without_coverage_are_public_nowhere(client):
+    """Its page shows no stream, so neither its permalink nor its feed shows its updates."""
+    story = factories.story()
+    stray = LiveUpdate.objects.create(story=story, body="Égarée", published_at=timezone.now())
+    assert client.get(f"/stories/{story.slug}/updates/{stray.pk}/").status_code == 404
+    assert client.get(f"/feeds/stories/{story.slug}/updates/").status_code == 404

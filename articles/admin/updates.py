@@ -75,7 +75,7 @@ class LiveUpdateInline(admin.StackedInline):
     def get_queryset(self, request):
         # A live story can hold thousands of updates: the story's page shows the latest ones,
         # the live update list (filtered by story) has them all.
-        visible = super().get_queryset(request).filter(deleted_at__isnull=True)
+        visible = super().get_queryset(request).active()
         latest = visible.order_by("-published_at", "-id").values("pk")[:INLINE_UPDATES]
         return visible.filter(pk__in=Subquery(latest))
 

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,10 @@ class StoryQuerySet(models.QuerySet):
 
     def live(self):
         return self.published().filter(is_live=True)
+
+    def covered(self):
+        """Published, with live coverage now or before: the stories whose updates are public."""
+        return self.published().filter(Q(is_live=True) | Q(live_started_at__isnull=False))
 
     def for_listing(self):
         """The joins a story card needs, so a list costs the same whatever its length."""
