@@ -290,16 +290,14 @@ def _change_payload(story, update):
         # its title or its flags. The id is all an open page needs to drop it.
         return {"id": update.pk, "state": "removed"}
     # Every piece of markup comes from the page's own partials, so the page and an open page
-    # that polled show the same thing. All three print what `changes_since` already loaded.
+    # that polled show the same thing; a fragment's absence says the update is no longer pinned
+    # or no longer a key event. All three print what `changes_since` already loaded.
     context = {"story": story, "update": update}
     payload = {
         "id": update.pk,
         "version": update.version,
         "state": "published",
-        "is_pinned": update.is_pinned,
-        "is_key_event": update.is_key_event,
         "title": update.title,
-        "anchor": update.anchor,
         "html": render_to_string("articles/story_detail.html#update", context),
     }
     if update.is_key_event:
