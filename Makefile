@@ -17,16 +17,28 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
 	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	   command -v $$c; break; fi; done)
 
-.PHONY: install run test lint migrate demo messages clean benchmark
+.PHONY: install install-dev run test check lint migrate demo messages clean benchmark
 
-$(VENV)/.installed: requirements.txt
+define make_venv
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+endef
+
+# What the site runs on; `make run` needs nothing more.
+$(VENV)/.installed: requirements.txt
+	$(make_venv)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# The tests and linters on top.
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	$(make_venv)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -40,14 +52,20 @@ run: demo
 
 # Connections are not kept between requests in tests: the live server's threads would otherwise
 # hold the test database open when pytest drops it.
-test: install
+test: install-dev
 	DJANGO_CONN_MAX_AGE=0 $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+# What CI checks before the tests: lint, formatting, migrations in step with the models, and
+# Django's own system checks.
+check: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
 
-messages: install
+lint: check
+
+messages: install-dev
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 

@@ -6,7 +6,7 @@ updates however many come after them; the story's own address shows the latest o
 
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -14,8 +14,8 @@ from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_ob
 from django.http import Http404
 
 from articles.models import LiveUpdate
+from articles.times import EPOCH, epoch_micros
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_CHANGES = 100
 # A save's change time is taken just before its transaction commits, so a poll can see a later
 # change before an earlier one lands. The cursor never moves past "now minus this lag", so such
@@ -53,8 +53,7 @@ class Cursor(NamedTuple):
         return cls(EPOCH + timedelta(microseconds=micros), row)
 
     def __str__(self):
-        delta = self.at - EPOCH
-        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        micros = epoch_micros(self.at)
         return f"{micros}.{self.id}" if self.id else str(micros)
 
 

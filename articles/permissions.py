@@ -66,6 +66,15 @@ def can_edit_story(user, story):
     return story.created_by_id == user.pk and story.status == Story.Status.DRAFT
 
 
+def can_preview(user, story):
+    """Staff who may see the story in the admin see its page before readers do."""
+    return (
+        _active(user)
+        and user.is_staff
+        and (user.has_perm("articles.view_story") or can_edit_story(user, story))
+    )
+
+
 def allowed_statuses(user, story=None):
     """The statuses `user` may give `story` (None: a new story), its current one included."""
     if can_publish(user):

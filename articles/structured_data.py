@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from articles.rendering import plain_text
-from articles.templatetags.newsroom import isotime
+from articles.times import isotime
 
 
 def _people(story):

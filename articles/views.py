@@ -1,28 +1,25 @@
 """Reader pages: thin views over `published()` querysets and prepared HTML."""
 
-import hashlib
 import math
 import re
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Sum
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from articles import live, structured_data
+from articles import caching, live, permissions, structured_data
 from articles.models import Author, LiveUpdate, Section, Story
 
 STORIES_PER_PAGE = 20
-# Page caches are keyed on what the page shows changing; the timeout bounds how long a change to
-# a related row (an author renamed) takes to show.
-PAGE_CACHE_SECONDS = 300
 
 
 def _story_list(request, key, queryset, template, context):
@@ -48,29 +45,7 @@ def _story_list(request, key, queryset, template, context):
 
     # The heading and intro (a section's or author's) are part of what the page shows.
     tag = f"{key}:{number}:{marker}:{context}"
-    return _cached_page(request, tag=tag, render_html=render_html, max_age=60)
-
-
-def _cached_page(request, *, tag, render_html, max_age, last_modified=None):
-    """Conditional GET and a render shared by all readers, both keyed on `tag`: what the page
-    shows, so a change to it makes a new key. Public pages print nothing of the user."""
-    etag = quote_etag(_digest(f"{tag}:{translation.get_language()}"))
-    response = get_conditional_response(
-        request,
-        etag=etag,
-        last_modified=last_modified and int(last_modified.timestamp()),
-    )
-    if response is None:
-        key = f"page:{etag}"
-        html = cache.get(key)
-        if html is None:
-            html = render_html()
-            cache.set(key, html, PAGE_CACHE_SECONDS)
-        response = HttpResponse(html)
-    response["ETag"] = etag
-    if last_modified:
-        response["Last-Modified"] = http_date(last_modified.timestamp())
-    return _public(response, max_age=max_age)
+    return caching.cached_page(request, tag=tag, render_html=render_html, max_age=60)
 
 
 @require_safe
@@ -133,15 +108,6 @@ def _page_param(request):
     return int(raw)
 
 
-def _digest(text):
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-
-
-def _public(response, *, max_age):
-    patch_cache_control(response, public=True, max_age=max_age)
-    return response
-
-
 @require_safe
 def story_detail(request, slug):
     try:
@@ -163,7 +129,7 @@ def story_detail(request, slug):
 
     # The page, its render and its ETag are in the story's language.
     with translation.override(story.language):
-        return _cached_page(
+        return caching.cached_page(
             request,
             tag=f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}",
             render_html=render_html,
@@ -230,7 +196,7 @@ def update_detail(request, slug, pk):
                 ),
             },
         )
-    return _public(response, max_age=60)
+    return caching.public(response, max_age=60)
 
 
 @require_safe
@@ -250,7 +216,7 @@ def update_changes(request, slug):
     cursor, more = live.next_cursor(changes, more, since, timezone.now())
     coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
     last_modified = max([since.at, *coverage_times] + [update.changed_at for update in changes])
-    digest = _digest(";".join(f"{u.pk}:{u.version}" for u in changes))
+    digest = caching.digest(";".join(f"{u.pk}:{u.version}" for u in changes))
     # The cursor and `more` are in the answer: the same rows held back by the commit lag
     # and released once it has passed are two different answers.
     # Coverage starting and ending changes the answer too (`is_live`, `coverage_html`).
@@ -277,7 +243,7 @@ def update_changes(request, slug):
         response = not_modified
     response["Last-Modified"] = http_date(last_modified.timestamp())
     patch_vary_headers(response, ["Accept-Encoding"])
-    return _public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
+    return caching.public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
 
 
 def _timestamp(at):
@@ -311,8 +277,14 @@ def _change_payload(story, update):
     return payload
 
 
-def story_preview_context(request, story):
+@require_safe
+def story_preview(request, pk):
     """The story page as readers will see it, for staff previewing a draft or a schedule."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    story = get_object_or_404(Story.objects.for_listing(), pk=pk)
+    if not permissions.can_preview(request.user, story):
+        raise PermissionDenied
     context = _story_context(
         story,
         None,
@@ -322,4 +294,8 @@ def story_preview_context(request, story):
         # its page does.
         polls=story.has_live_coverage,
     )
-    return {**context, "is_preview": True}
+    with translation.override(story.language):
+        response = render(request, "articles/story_detail.html", {**context, "is_preview": True})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from articles import editor
+from newsroom import media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,5 +13,8 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+if settings.NEWSROOM_SERVE_MEDIA:
+    # Uploaded pictures, with or without DEBUG: on one machine nothing else serves them.
+    urlpatterns += [
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve_image, name="media")
+    ]

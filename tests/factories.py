@@ -74,13 +74,3 @@ def role(name):
             Permission.objects.filter(content_type__app_label="articles", codename__in=roles[name])
         )
     return group
-
-
-def english_client(user=None):
-    """A client of its own (so two people can work at once), with the interface in English."""
-    from django.test import Client
-
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client

@@ -12,6 +12,7 @@ from django.utils import timezone
 from articles import live, publishing
 from articles.models import Correction, LiveUpdate
 from tests import factories
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -51,23 +52,24 @@ def test_updates_are_newest_first_with_anchors(client):
     assert f'id="update-{first.pk}"' in html
 
 
-def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(
-    client, django_assert_num_queries
-):
+def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(client):
     small = factories.live_story()
     bulk_updates(small, 10)
     big = factories.live_story()
     bulk_updates(big, 1000)
     factories.update(big, is_key_event=True, published_at=timezone.now() - timedelta(days=2))
-    with django_assert_num_queries(9) as small_queries:
-        client.get(small.get_absolute_url())
-    with django_assert_num_queries(9):
+    few = count_queries(lambda: client.get(small.get_absolute_url()))
+    response = None
+
+    def get_big():
+        nonlocal response
         response = client.get(big.get_absolute_url())
-    assert len(small_queries.captured_queries) == 9
+
+    many = count_queries(get_big)
+    assert many <= few <= 10  # 9 today: story, stream (count and page), pin, key events...
     assert len(update_ids(response.content.decode())) == 20
     # A second reader gets the cached render: the story and its freshness marker only.
-    with django_assert_num_queries(3):
-        client.get(big.get_absolute_url())
+    assert count_queries(lambda: client.get(big.get_absolute_url())) <= 3
 
 
 @override_settings(NEWSROOM_UPDATES_PER_PAGE=5)
@@ -111,7 +113,8 @@ def test_update_permalink_is_a_page_of_its_own_that_is_part_of_the_story(client,
     assert f'<meta property="og:url" content="{own}">' in html
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
     data = json.loads(block)
-    assert data["@context"] == "https://schema.org" and data["@type"] == "BlogPosting"
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "BlogPosting"
     assert data["url"] == own
     assert data["isPartOf"]["url"] == "https://news.example.org/stories/openai/"
     assert data["isPartOf"]["@type"] == "LiveBlogPosting"
@@ -129,8 +132,10 @@ def test_poll_from_zero_returns_every_update_as_page_fragments(client):
     assert [u["id"] for u in data["updates"]] == [one.pk]
     assert f'id="update-{one.pk}"' in data["updates"][0]["html"]
     assert "<strong>Un</strong>" in data["updates"][0]["html"]
-    assert response["ETag"] and response["Last-Modified"]
-    assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
+    assert response["ETag"]
+    assert response["Last-Modified"]
+    assert "public" in response["Cache-Control"]
+    assert "max-age=5" in response["Cache-Control"]
 
 
 def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
@@ -144,7 +149,8 @@ def test_poll_reports_edits_and_deletions_since_the_cursor(client, editor):
     publishing.edit_update(update=kept, by=editor, correction_note="Kara, pas Sara.")
     publishing.delete_update(update=gone, by=editor)
     changes = {u["id"]: u for u in poll(client, story, cursor).json()["updates"]}
-    assert changes[kept.pk]["state"] == "published" and "Kara" in changes[kept.pk]["html"]
+    assert changes[kept.pk]["state"] == "published"
+    assert "Kara" in changes[kept.pk]["html"]
     assert "Kara, pas Sara." in changes[kept.pk]["html"]
     assert changes[gone.pk] == {"id": gone.pk, "state": "removed"}
 
@@ -167,10 +173,12 @@ def test_scheduled_update_reaches_the_poll_on_its_minute(client):
 def test_poll_costs_three_queries_and_its_304_two(client, django_assert_max_num_queries):
     story = factories.live_story()
     bulk_updates(story, 300)
-    update = factories.update(story)
+    # Pinned and a key event: its pinned copy and its list item print what is already loaded.
+    update = factories.update(story, is_pinned=True, is_key_event=True)
     Correction.objects.create(update=update, note="Corrigé.")
     with django_assert_max_num_queries(3):
         response = poll(client, story)
+    assert "Corrigé." in response.json()["updates"][-1]["pinned_html"]
     with django_assert_max_num_queries(2):
         again = poll(client, story, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
@@ -209,7 +217,8 @@ def test_poll_pages_through_a_long_backlog_without_losing_ties(client):
         cursor, rounds = data["cursor"], rounds + 1
         if not data["more"]:
             break
-    assert sorted(seen) == sorted(u.pk for u in made) and len(seen) == 250
+    assert sorted(seen) == sorted(u.pk for u in made)
+    assert len(seen) == 250
     assert rounds == 3
 
 
@@ -235,7 +244,8 @@ def test_live_story_carries_liveblogposting_json_ld(client):
     entry = data["liveBlogUpdate"][0]
     assert entry["headline"] == "Shear"
     assert entry["url"].endswith(update.get_absolute_url())
-    assert entry["datePublished"] and entry["articleBody"]
+    assert entry["datePublished"]
+    assert entry["articleBody"]
 
 
 def test_json_ld_cannot_break_out_of_its_script(client):
@@ -313,7 +323,8 @@ def test_the_poll_carries_the_key_event_and_the_pinned_copy_as_the_page_renders_
     changes = {u["id"]: u for u in poll(client, story).json()["updates"]}
     page = client.get(story.get_absolute_url()).content.decode()
 
-    assert "key_event_html" not in changes[plain.pk] and "pinned_html" not in changes[plain.pk]
+    assert "key_event_html" not in changes[plain.pk]
+    assert "pinned_html" not in changes[plain.pk]
     item = changes[key.pk]["key_event_html"]
     assert item.startswith(f'<li data-update-id="{key.pk}" data-published="')
     assert f'<a href="{key.get_absolute_url()}">' in item
@@ -328,8 +339,8 @@ def test_the_poll_carries_the_key_event_and_the_pinned_copy_as_the_page_renders_
 
 
 class Reader:
-    """What live.js does with the endpoint: keep the cursor, fetch again at once while `more`,
-    and revalidate with the browser's cache (a 304 hands back the cached answer)."""
+    """What the live client does with the endpoint: keep the cursor, fetch again at once while
+    `more`, and revalidate with the browser's cache (a 304 hands back the cached answer)."""
 
     def __init__(self, client, story, cursor="0"):
         self.client, self.story, self.cursor = client, story, cursor
@@ -410,7 +421,8 @@ def test_the_cursor_never_passes_now_minus_the_commit_lag():
         assert cursor == ceiling
         assert more_now is False  # fetching again at once would only repeat this answer
     cursor, more_now = live.next_cursor(rows, True, live.Cursor(live.EPOCH), now + timedelta(1))
-    assert cursor == live.Cursor(rows[-1].changed_at, 2) and more_now is True
+    assert cursor == live.Cursor(rows[-1].changed_at, 2)
+    assert more_now is True
 
 
 def coverage_line(html):
@@ -434,7 +446,8 @@ def test_a_story_without_coverage_polls_slowly_behind_a_hidden_live_section(clie
     assert 'data-cursor="0"' in section
     assert "js/live" in html
     badges = re.findall(r'<span class="live-badge"[^>]*>', html)
-    assert badges and all(" hidden" in badge for badge in badges)
+    assert badges
+    assert all(" hidden" in badge for badge in badges)
     assert coverage_line(html).startswith('<p class="coverage" data-coverage hidden>')
     # An older page never changes, so it does not poll.
     assert "data-poll-url" not in client.get(story.get_absolute_url(), {"page": 2}).content.decode()
@@ -444,9 +457,11 @@ def test_a_live_story_page_shows_its_section_and_badges_and_polls_at_the_live_in
     story = factories.live_story()
     html = client.get(story.get_absolute_url()).content.decode()
     section = live_section_tag(html)
-    assert " hidden" not in section and 'data-live="true"' in section
+    assert " hidden" not in section
+    assert 'data-live="true"' in section
     badges = re.findall(r'<span class="live-badge"[^>]*>', html)
-    assert len(badges) == 2 and not any(" hidden" in badge for badge in badges)
+    assert len(badges) == 2
+    assert not any(" hidden" in badge for badge in badges)
 
 
 def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage_line(
@@ -463,7 +478,8 @@ def test_the_poll_says_when_coverage_starts_and_ends_with_the_pages_own_coverage
     assert started.json()["is_live"] is True
     page = client.get(story.get_absolute_url()).content.decode()
     assert started.json()["coverage_html"] == coverage_line(page)
-    assert "Direct ouvert le" in coverage_line(page) and "clos le" not in coverage_line(page)
+    assert "Direct ouvert le" in coverage_line(page)
+    assert "clos le" not in coverage_line(page)
 
     publishing.end_live(story=story, by=livedesk)
     ended = poll(client, story, HTTP_IF_NONE_MATCH=started["ETag"])

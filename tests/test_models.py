@@ -119,3 +119,72 @@ def test_update_str_and_url():
     update = factories.update(story, title="Titre")
     assert str(update) == "Titre"
     assert update.get_absolute_url() == f"/stories/live/updates/{update.pk}/"
+
+
+STORY_CASES = {
+    "published": {},
+    "published, no time": {"published_at": None},
+    "scheduled": {"published_at": timedelta(hours=1)},
+    "draft": {"status": Story.Status.DRAFT},
+    "in review": {"status": Story.Status.IN_REVIEW},
+    "withdrawn": {"status": Story.Status.WITHDRAWN},
+}
+
+
+def test_story_is_visible_agrees_with_published_in_every_case():
+    made = {}
+    for name, fields in STORY_CASES.items():
+        when = fields.get("published_at", -timedelta(hours=1))
+        values = {**fields, "published_at": None if when is None else timezone.now() + when}
+        made[name] = factories.story(**values)
+    published = set(Story.objects.published().values_list("pk", flat=True))
+    for name, story in made.items():
+        assert story.is_visible == (story.pk in published), name
+    assert published == {made["published"].pk}
+
+
+def test_live_update_is_visible_agrees_with_published_in_every_case():
+    story = factories.live_story()
+    cases = [
+        factories.update(story),
+        factories.update(story, status=LiveUpdate.Status.DRAFT),
+        factories.update(story, published_at=timezone.now() + timedelta(minutes=5)),
+        factories.update(story, deleted_at=timezone.now()),
+    ]
+    published = set(LiveUpdate.objects.published().values_list("pk", flat=True))
+    for update in cases:
+        assert update.is_visible == (update.pk in published)
+    assert set(LiveUpdate.objects.active().values_list("pk", flat=True)) == {
+        u.pk for u in cases[:3]
+    }
+
+
+def test_the_time_zone_list_holds_places_only_and_is_not_frozen_in_migrations():
+    from articles.models import time_zone_choices
+
+    names = {name for name, _ in time_zone_choices()}
+    assert "Europe/Paris" in names
+    assert "America/New_York" in names
+    assert not names & {"localtime", "Factory", "posixrules"}
+    assert not any(name.startswith(("posix/", "right/")) for name in names)
+    assert callable(Story._meta.get_field("time_zone").choices) is False  # Django resolves it
+    assert Story._meta.get_field("time_zone").deconstruct()[3]["choices"] is time_zone_choices
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("standfirst", 600), ("withdrawal_note", 2000), ("headline", 200)]
+)
+def test_long_text_is_refused_with_a_clear_error(field, limit):
+    from django.core.exceptions import ValidationError
+
+    story = factories.story()
+    setattr(story, field, "a" * (limit + 1))
+    with pytest.raises(ValidationError) as caught:
+        story.full_clean()
+    assert field in caught.value.error_dict
+
+
+def test_control_characters_are_dropped_from_every_text_field_on_save():
+    story = factories.story(headline="Titre\x0bcoupé", standfirst="Chapô\x1f", body="Corps\x0c")
+    story.refresh_from_db()
+    assert (story.headline, story.standfirst, story.body) == ("Titrecoupé", "Chapô", "Corps")

@@ -50,3 +50,29 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
     assert "journal_mode=WAL" in options["init_command"]
+
+
+HSTS_HEADER = (
+    "from django.http import HttpResponse\n"
+    "from django.middleware.security import SecurityMiddleware\n"
+    "from django.test import RequestFactory\n"
+    "request = RequestFactory().get('/', secure=True, HTTP_HOST='news.example.org')\n"
+    "print(SecurityMiddleware(lambda r: HttpResponse())(request)['Strict-Transport-Security'])\n"
+)
+
+
+def test_hsts_preload_is_opt_in_because_leaving_the_preload_list_takes_months():
+    default = manage("shell", "-c", HSTS_HEADER, env=PRODUCTION)
+    assert default.returncode == 0, default.stderr
+    assert "max-age=31536000; includeSubDomains" in default.stdout
+    assert "preload" not in default.stdout
+    opted_in = manage("shell", "-c", HSTS_HEADER, env={**PRODUCTION, "NEWSROOM_HSTS_PRELOAD": "1"})
+    assert opted_in.returncode == 0, opted_in.stderr
+    assert "preload" in opted_in.stdout
+
+
+def test_deploy_check_reports_nothing_with_preload_opted_in_either():
+    env = {**PRODUCTION, "NEWSROOM_HSTS_PRELOAD": "1"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

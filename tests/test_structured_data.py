@@ -29,7 +29,9 @@ def test_plain_text_is_unescaped_once_everywhere_it_is_taken_from_html(client):
     assert data["liveBlogUpdate"][0]["headline"] == "AT&T 1 < 2 et « oui » : non"
     # The key-events list prints it escaped once, as HTML must.
     assert "AT&amp;T 1 &lt; 2 et « oui » : non</a>" in html
-    assert "&amp;amp;" not in html and "&amp;nbsp;" not in html and "&amp;lt;" not in html
+    assert "&amp;amp;" not in html
+    assert "&amp;nbsp;" not in html
+    assert "&amp;lt;" not in html
     permalink = client.get(update.get_absolute_url()).content.decode()
     assert 'og:description" content="AT&amp;T 1 &lt; 2 et « oui » : non"' in permalink
     assert json_ld(permalink)["articleBody"] == "AT&T 1 < 2 et « oui » : non"
@@ -44,7 +46,8 @@ def test_a_live_storys_updated_time_follows_its_latest_update_and_correction(cli
     iso = posted.published_at.astimezone(story.zone).isoformat(timespec="seconds")
     assert json_ld(html)["dateModified"] == iso
     assert f'<meta property="article:modified_time" content="{iso}">' in html
-    assert 'class="updated"' in html and f'datetime="{iso}"' in html
+    assert 'class="updated"' in html
+    assert f'datetime="{iso}"' in html
     later = timezone.now() + timedelta(seconds=3)
     publishing.save_correction(
         correction=Correction(update=posted, note="Kara", corrected_at=later), by=editor

@@ -1,33 +1,17 @@
 """Template helpers that print prepared values: zoned times and JSON-LD."""
 
 import json
-import zoneinfo
-from datetime import UTC, datetime
 
 from django import template
 from django.conf import settings
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles import times
+
 register = template.Library()
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def _zone(tz):
-    if isinstance(tz, zoneinfo.ZoneInfo):
-        return tz
-    return zoneinfo.ZoneInfo(tz or settings.NEWSROOM_TIME_ZONE)
-
-
-def in_zone(value, tz):
-    """The instant `value` on the wall clock of zone `tz` (DST rules from the tz database)."""
-    return value.astimezone(_zone(tz))
-
-
-FORMATS = {"datetime": "j N Y, H:i", "time": "H:i", "date": "j N Y"}
 
 
 @register.simple_tag
@@ -39,16 +23,12 @@ def zoned_time(value, tz=None, fmt="datetime", css_class=""):
     """
     if value is None:
         return ""
-    local = in_zone(value, tz)
-    label = formats.date_format(local, FORMATS[fmt])
-    if fmt != "date":
-        label = f"{label} {local.tzname()}"
     return format_html(
         '<time datetime="{}" class="{}" data-utc="{}">{}</time>',
-        local.isoformat(timespec="seconds"),
+        times.isotime(value, tz),
         css_class,
-        value.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat(timespec="seconds"),
-        label,
+        times.utc_isotime(value),
+        times.label(value, tz, fmt),
     )
 
 
@@ -57,21 +37,24 @@ def epoch_micros(value):
     """Microseconds since the epoch: an exact sort key for the page's script, which orders the
     stream as the server does (a `<time>` says only the second, a JavaScript Date the
     millisecond; microseconds stay exact in a JavaScript number until the year 2255)."""
-    if value is None:
-        return ""
-    delta = value - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return "" if value is None else times.epoch_micros(value)
 
 
 @register.filter
 def isotime(value, tz=None):
-    if value is None:
-        return ""
-    return in_zone(value, tz).isoformat(timespec="seconds")
+    return times.isotime(value, tz)
 
 
 @register.filter
 def ld_json(data):
     """A JSON-LD block whose content cannot close the script element."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
-    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 escaped
+    # Safe: the JSON escapes <, > and &, so nothing in it can end the script element.
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308
+
+
+@register.simple_tag
+def newsroom_name():
+    """The newsroom's name from settings, for the error pages: 500.html is rendered with an
+    empty context, without the context processor that provides NEWSROOM_NAME elsewhere."""
+    return settings.NEWSROOM_NAME

@@ -1,0 +1,88 @@
+"""What every editorial admin shares: the user in the form, lost races, history revert."""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.http import Http404, HttpResponseRedirect
+
+from articles.forms import (
+    STALE_MESSAGE,
+)
+from articles.models import StaleEditError
+
+
+class UserFormMixin:
+    """Hands the form the person using it: its checks are the rules for that person."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+
+class StaleSaveMixin:
+    """A save that lost a race shows the form again with its message; nothing typed is lost.
+
+    The form checks the version it was opened with, but two people can pass that check in the
+    same few milliseconds; the save's own claim then refuses the second. Showing the form again
+    runs the checks once more, and they now report the conflict, with the posted text kept.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (StaleEditError, ValidationError):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class RevertThroughFormMixin:
+    """History's "revert" is the change form posted with older values, and nothing more.
+
+    django-simple-history checks only view-or-change permission there, on the historical copy
+    (its old status, its old author); a reporter could rewrite a published story that way. Here
+    the stored row decides, exactly as the change form would: the same permission, the same
+    form checks and the same publishing functions, onto the stored row (fields that the form
+    does not hold, such as an update's deletion, stay as stored).
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not str(version_id).isdigit():
+            raise Http404
+        stored = self.get_object(request, unquote(object_id))
+        if stored is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, stored):
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, stored):
+            raise PermissionDenied
+        request.revert_target = stored
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except (StaleEditError, ValidationError):
+            self.message_user(request, STALE_MESSAGE, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def revert_disabled(self, request, obj=None):
+        stored = getattr(request, "revert_target", None) or obj
+        return super().revert_disabled(request, obj) or not self.has_change_permission(
+            request, stored
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        stored = getattr(request, "revert_target", None)
+        if stored is None or obj is None or obj is stored:
+            return form_class
+        old_values = model_to_dict(obj, form_class._meta.fields, form_class._meta.exclude)
+
+        class RevertForm(form_class):
+            # Shows the historical values; binds, checks and saves the stored row.
+            def __init__(self, *args, instance=None, initial=None, **kwargs):
+                super().__init__(
+                    *args, instance=stored, initial={**old_values, **(initial or {})}, **kwargs
+                )
+
+        return RevertForm

@@ -1,0 +1,267 @@
+"""Sections, authors and stories: the workflow, bylines, story corrections."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from markdownx.admin import MarkdownxModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from articles import permissions, publishing
+from articles.admin.mixins import RevertThroughFormMixin, StaleSaveMixin, UserFormMixin
+from articles.admin.updates import LiveUpdateInline
+from articles.forms import (
+    VersionCheckedForm,
+)
+from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "user"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "bio"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Bylines link to newsroom accounts: a list of active staff, which an editor may pick
+        # from without the right to browse user accounts (an autocomplete would need it).
+        if db_field.name == "user":
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    autocomplete_fields = ["author"]
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
+
+    # The byline is part of the story, as an M2M row would be: whoever may edit the story may
+    # edit its byline (a reporter names the authors of their own draft), whatever the rights on
+    # the Byline model itself.
+    def _story_admin(self):
+        return self.admin_site.get_model_admin(Story)
+
+    def _may_edit_story(self, request, obj):
+        story_admin = self._story_admin()
+        if obj is None:
+            return story_admin.has_add_permission(request) or story_admin.has_change_permission(
+                request
+            )
+        return story_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._story_admin().has_view_or_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return self._may_edit_story(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    fk_name = "story"
+    extra = 0
+    fields = ["note", "corrected_at", "by"]
+    readonly_fields = ["by"]
+
+    # A correction of the story itself is an editor's (permissions.can_correct).
+    def _may_correct(self, request, obj):
+        return obj is not None and permissions.can_correct(request.user, story=obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._may_correct(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_correct(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_correct(request, obj)
+
+
+class StoryAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Story
+        fields = "__all__"
+
+    user = None  # set per request by StoryAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.user is None:
+            return cleaned
+        # The rules of publishing, on the stored row (never on what the page was opened with,
+        # nor on a historical copy being reverted to).
+        stored = Story.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        errors = publishing.story_state_errors(
+            stored=stored,
+            by=self.user,
+            status=cleaned.get("status", stored.status if stored else Story.Status.DRAFT),
+            published_at=cleaned.get("published_at"),
+            is_live=cleaned.get("is_live", stored.is_live if stored else False),
+        )
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+@admin.register(Story)
+class StoryAdmin(
+    StaleSaveMixin, RevertThroughFormMixin, UserFormMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
+):
+    form = StoryAdminForm
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "published_at",
+        "is_live",
+        "byline",
+        "preview_link",
+    ]
+    list_filter = [
+        "status",
+        "is_live",
+        "section",
+        "language",
+        ("published_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["headline", "standfirst", "body", "slug"]
+    prepopulated_fields = {"slug": ["headline"]}
+    date_hierarchy = "published_at"
+    list_select_related = ["section"]
+    readonly_fields = [
+        "preview_link",
+        "created_by",
+        "updated_at",
+        "live_started_at",
+        "live_ended_at",
+    ]
+    inlines = [BylineInline, CorrectionInline, LiveUpdateInline]
+    actions = ["submit_for_review", "publish_stories", "withdraw_stories"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "standfirst", "section", "expected_version"]}),
+        (_("Text"), {"fields": ["body", "summary"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "preview_link",
+                    "language",
+                    "time_zone",
+                    "withdrawal_note",
+                    "created_by",
+                    "updated_at",
+                ]
+            },
+        ),
+        (
+            _("Live coverage"),
+            {"fields": ["is_live", "live_started_at", "live_ended_at"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        stored = getattr(request, "revert_target", None) or obj
+        if "status" in form.base_fields:
+            allowed = permissions.allowed_statuses(request.user, stored)
+            form.base_fields["status"].choices = [
+                choice for choice in form.base_fields["status"].choices if choice[0] in allowed
+            ]
+        if "is_live" in form.base_fields and not permissions.can_run_live(request.user):
+            form.base_fields["is_live"].disabled = True
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or permissions.can_edit_story(request.user, obj)
+
+    def has_publish_permission(self, request):
+        return permissions.can_publish(request.user)
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        publishing.save_story(story=obj, by=request.user, expected_version=form.opened_version)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, LiveUpdate):
+                publishing.delete_update(update=obj, by=request.user)
+            elif isinstance(obj, Correction):
+                publishing.delete_correction(correction=obj, by=request.user)
+            else:
+                obj.delete()
+        for obj in instances:
+            if isinstance(obj, Correction):
+                publishing.save_correction(correction=obj, by=request.user)
+            elif isinstance(obj, LiveUpdate) and obj.pk is None:
+                # The form has checked the time, with its confirmation box.
+                publishing.post_new_update(update=obj, by=request.user, confirm_time=True)
+            else:
+                obj.save()
+        formset.save_m2m()
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        if obj.is_scheduled:
+            return _("Scheduled")
+        return obj.get_status_display()
+
+    @admin.display(description=_("byline"))
+    def byline(self, obj):
+        return ", ".join(b.author.name for b in obj.bylines.all())
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        if obj.is_visible:
+            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("View on site"))
+        url = reverse("articles:story_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview"))
+
+    @admin.action(description=_("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        # The action is offered to anyone who may change some story; each story is checked,
+        # so a reporter cannot send someone else's draft to review.
+        done = sum(
+            publishing.submit_for_review(story=s, by=request.user)
+            for s in queryset
+            if self.has_change_permission(request, s)
+        )
+        self.message_user(request, _("%(n)d stories submitted for review.") % {"n": done})
+
+    @admin.action(description=_("Publish"), permissions=["publish"])
+    def publish_stories(self, request, queryset):
+        done = sum(publishing.publish(story=story, by=request.user) for story in queryset)
+        self.message_user(request, _("%(n)d stories published.") % {"n": done})
+
+    @admin.action(description=_("Withdraw"), permissions=["publish"])
+    def withdraw_stories(self, request, queryset):
+        done = sum(publishing.withdraw(story=story, by=request.user) for story in queryset)
+        self.message_user(request, _("%(n)d stories withdrawn.") % {"n": done}, messages.WARNING)

@@ -1,0 +1,32 @@
+"""The newsroom's domain, one module per family; import models from here."""
+
+from articles.models.base import (
+    CleanTextModel,
+    StaleEditError,
+    VersionedModel,
+    time_zone_choices,
+    time_zone_names,
+    validate_plausible_time,
+    validate_time_zone,
+)
+from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
+from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
+
+__all__ = [
+    "PUBLIC_STATUSES",
+    "Author",
+    "Byline",
+    "CleanTextModel",
+    "Correction",
+    "LiveUpdate",
+    "LiveUpdateQuerySet",
+    "Section",
+    "StaleEditError",
+    "Story",
+    "StoryQuerySet",
+    "VersionedModel",
+    "time_zone_choices",
+    "time_zone_names",
+    "validate_plausible_time",
+    "validate_time_zone",
+]

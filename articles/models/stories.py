@@ -1,0 +1,268 @@
+"""Sections, authors, stories and their bylines."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
+
+from articles.models.base import (
+    CleanTextModel,
+    VersionedModel,
+    time_zone_choices,
+    validate_plausible_time,
+    validate_time_zone,
+)
+from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown
+
+
+class Section(CleanTextModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Sections are listed in this order in the menu.")
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", args=[self.slug])
+
+
+class Author(CleanTextModel):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    bio = models.TextField(_("biography"), blank=True, max_length=5000)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text=_("Optional: bylines can name people who have no account."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", args=[self.slug])
+
+
+class StoryQuerySet(models.QuerySet):
+    def due(self):
+        """Its publication time has come (a future `published_at` is a schedule)."""
+        return self.filter(published_at__lte=timezone.now())
+
+    def published(self):
+        """What readers see: published, and due."""
+        return self.due().filter(status=Story.Status.PUBLISHED)
+
+    def withdrawn(self):
+        """Was in front of readers, then withdrawn: its address answers 410 with a notice."""
+        return self.due().filter(status=Story.Status.WITHDRAWN)
+
+    def live(self):
+        return self.published().filter(is_live=True)
+
+    def for_listing(self):
+        """The joins a story card needs, so a list costs the same whatever its length."""
+        return self.select_related("section").prefetch_related(
+            models.Prefetch(
+                "bylines", queryset=Byline.objects.select_related("author").order_by("position")
+            )
+        )
+
+
+class Story(CleanTextModel, VersionedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    headline = models.CharField(_("headline"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The story's address. It cannot change once the story is published."),
+    )
+    standfirst = models.TextField(
+        _("standfirst"),
+        blank=True,
+        max_length=600,
+        help_text=_("One or two sentences under the headline."),
+    )
+    body = MarkdownxField(
+        _("body"), blank=True, max_length=MAX_MARKDOWN_LENGTH, help_text=_("Markdown.")
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    summary = MarkdownxField(
+        _("what you need to know"),
+        blank=True,
+        max_length=5000,
+        help_text=_("Markdown. A short list of the key facts, shown in a box above the story."),
+    )
+    summary_html = models.TextField(editable=False, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        validators=[validate_time_zone],
+        default=settings.NEWSROOM_TIME_ZONE,
+        help_text=_("Times in the story are shown in this zone, with its abbreviation."),
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="stories"
+    )
+    authors = models.ManyToManyField(
+        Author, verbose_name=_("authors"), through="Byline", related_name="stories", blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[validate_plausible_time],
+        help_text=_("A time in the future schedules the story: it appears on that minute."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_live = models.BooleanField(_("live coverage"), default=False, db_index=True)
+    live_started_at = models.DateTimeField(
+        _("coverage started"), null=True, blank=True, validators=[validate_plausible_time]
+    )
+    live_ended_at = models.DateTimeField(
+        _("coverage ended"), null=True, blank=True, validators=[validate_plausible_time]
+    )
+    withdrawal_note = models.TextField(
+        _("withdrawal notice"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Shown to readers in place of a withdrawn story."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["body_html", "summary_html"])
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        permissions = [
+            ("publish_story", _("Can publish, schedule and withdraw stories")),
+            ("run_live_coverage", _("Can start and end live coverage")),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        self.summary_html = render_markdown(self.summary)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "summary_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:story", args=[self.slug])
+
+    def clean(self):
+        if self.pk:
+            stored = Story.objects.filter(pk=self.pk).values("slug", "status").first()
+            was_out = stored and stored["status"] in PUBLIC_STATUSES
+            if was_out and stored["slug"] != self.slug:
+                raise ValidationError(
+                    {"slug": _("The address of a story that has been published cannot change.")}
+                )
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_visible(self):
+        """Would readers see it: the rule of `Story.objects.published()`, for one row."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def has_live_coverage(self):
+        """Live now, or was: its page shows a stream of updates."""
+        return bool(self.is_live or self.live_started_at)
+
+    @property
+    def ordered_authors(self):
+        """Authors in byline order; uses the `bylines` prefetch of `for_listing()`."""
+        return [byline.author for byline in self.bylines.all()]
+
+
+# Statuses in which a story has been in front of readers: its address is then fixed.
+PUBLIC_STATUSES = frozenset({Story.Status.PUBLISHED, Story.Status.WITHDRAWN})
+
+
+class Byline(models.Model):
+    """An author on a story, in the order the byline names them."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("byline")
+        constraints = [
+            models.UniqueConstraint(fields=["story", "author"], name="unique_author_per_story")
+        ]
+
+    def __str__(self):
+        return str(self.author)

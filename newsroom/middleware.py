@@ -1,0 +1,48 @@
+"""When the database is unreachable, readers get a 503 page that says so, not a server error."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("newsroom.database")
+
+# A database restart or failover takes seconds to a minute; 30 s keeps well-behaved clients
+# (crawlers, the poll's back-off, CDNs) from piling on while it comes back.
+RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns OperationalError and InterfaceError raised by a view (pages, the poll, the feeds,
+    the admin) into 503 with Retry-After. Nothing to undo afterwards: Django drops a connection
+    that failed at the end of the request and its health checks reconnect on the next one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error(
+            "Database unavailable on %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(exception).__name__,
+            str(exception).strip(),
+        )
+        if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+            response = JsonResponse(
+                {"error": _("The newsroom's database is briefly unavailable. Try again soon.")},
+                status=503,
+            )
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        # Not for a CDN to keep: the page is back as soon as the database is.
+        response["Cache-Control"] = "no-store"
+        return response
