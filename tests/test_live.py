@@ -178,7 +178,11 @@ def test_poll_costs_three_queries_and_its_304_two(client, django_assert_max_num_
     Correction.objects.create(update=update, note="Corrigé.")
     with django_assert_max_num_queries(3):
         response = poll(client, story)
-    assert "Corrigé." in response.json()["updates"][-1]["pinned_html"]
+    since = str(live.Cursor(update.changed_at - timedelta(seconds=1)))
+    with django_assert_max_num_queries(3):
+        (entry,) = poll(client, story, since).json()["updates"]
+    assert "Corrigé." in entry["pinned_html"]
+    assert entry["key_event_html"]
     with django_assert_max_num_queries(2):
         again = poll(client, story, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
