@@ -258,18 +258,26 @@ def _change_payload(story, update):
         # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
         # its title or its flags. The id is all an open page needs to drop it.
         return {"id": update.pk, "state": "removed"}
-    return {
+    # Every piece of markup comes from the page's own partials, so the page and an open page
+    # that polled show the same thing; a fragment's absence says the update is no longer pinned
+    # or no longer a key event. All three print what `changes_since` already loaded.
+    context = {"story": story, "update": update}
+    payload = {
         "id": update.pk,
         "version": update.version,
         "state": "published",
-        "is_pinned": update.is_pinned,
-        "is_key_event": update.is_key_event,
         "title": update.title,
-        "anchor": update.anchor,
-        "html": render_to_string(
-            "articles/story_detail.html#update", {"story": story, "update": update}
-        ),
+        "html": render_to_string("articles/story_detail.html#update", context),
     }
+    if update.is_key_event:
+        payload["key_event_html"] = render_to_string(
+            "articles/story_detail.html#key_event", {"story": story, "event": update}
+        )
+    if update.is_pinned:
+        payload["pinned_html"] = render_to_string(
+            "articles/story_detail.html#update", {**context, "as_pinned": True}
+        )
+    return payload
 
 
 @require_safe

@@ -173,10 +173,16 @@ def test_scheduled_update_reaches_the_poll_on_its_minute(client):
 def test_poll_costs_three_queries_and_its_304_two(client, django_assert_max_num_queries):
     story = factories.live_story()
     bulk_updates(story, 300)
-    update = factories.update(story)
+    # Pinned and a key event: its pinned copy and its list item print what is already loaded.
+    update = factories.update(story, is_pinned=True, is_key_event=True)
     Correction.objects.create(update=update, note="Corrigé.")
     with django_assert_max_num_queries(3):
         response = poll(client, story)
+    since = str(live.Cursor(update.changed_at - timedelta(seconds=1)))
+    with django_assert_max_num_queries(3):
+        (entry,) = poll(client, story, since).json()["updates"]
+    assert "Corrigé." in entry["pinned_html"]
+    assert entry["key_event_html"]
     with django_assert_max_num_queries(2):
         again = poll(client, story, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
@@ -310,9 +316,35 @@ def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client, editor):
     assert "Secret" not in response.content.decode()
 
 
+def test_the_poll_carries_the_key_event_and_the_pinned_copy_as_the_page_renders_them(client):
+    """An open page places the server's fragments; it builds no markup of its own. The pinned
+    copy is the page's own; the key event links to the update's page, since the poll cannot
+    know which page of updates the reader has open."""
+    story = factories.live_story()
+    plain = factories.update(story, title="Ordinaire")
+    key = factories.update(story, body="Sam Altman rejoint **Microsoft**", is_key_event=True)
+    pinned = factories.update(story, title="Épinglée", is_pinned=True)
+    changes = {u["id"]: u for u in poll(client, story).json()["updates"]}
+    page = client.get(story.get_absolute_url()).content.decode()
+
+    assert "key_event_html" not in changes[plain.pk]
+    assert "pinned_html" not in changes[plain.pk]
+    item = changes[key.pk]["key_event_html"]
+    assert item.startswith(f'<li data-update-id="{key.pk}" data-published="')
+    assert f'<a href="{key.get_absolute_url()}">' in item
+    assert "Sam Altman rejoint Microsoft</a></li>" in item  # the label: the start of the text
+    on_page = re.search(rf'<li data-update-id="{key.pk}".*?</li>', page, re.S).group(0)
+    assert on_page == item.replace(key.get_absolute_url(), f"#update-{key.pk}")
+    assert "pinned_html" not in changes[key.pk]
+
+    slot = re.search(r'<div class="pinned" data-pinned-slot>\s*(<article.*?</article>)', page, re.S)
+    assert changes[pinned.pk]["pinned_html"].strip() == slot.group(1)
+    assert "key_event_html" not in changes[pinned.pk]
+
+
 class Reader:
-    """What live.js does with the endpoint: keep the cursor, fetch again at once while `more`,
-    and revalidate with the browser's cache (a 304 hands back the cached answer)."""
+    """What the live client does with the endpoint: keep the cursor, fetch again at once while
+    `more`, and revalidate with the browser's cache (a 304 hands back the cached answer)."""
 
     def __init__(self, client, story, cursor="0"):
         self.client, self.story, self.cursor = client, story, cursor

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from articles import publishing
 from articles.models import LiveUpdate
 from tests import factories
 from tests.browser.conftest import axe_violations, login
@@ -275,4 +276,75 @@ def test_the_minute_tick_rests_in_a_hidden_tab_and_catches_up_when_shown(
     expect(relative).to_have_text("il y a 5 minutes")
     reader.clock.run_for(60_000)
     expect(relative).to_have_text("il y a 6 minutes")
+    assert console_errors == []
+
+
+def live_markup(page):
+    """The key-events items, the pinned copy and the stream, as the page holds them now."""
+    return page.eval_on_selector(
+        "section.live",
+        """(section) => Object.fromEntries(
+            ["li[data-update-id]", "[data-pinned-slot] > article", "[data-stream] > article"]
+                .map((css) => [css, [...section.querySelectorAll(css)].map((el) => el.outerHTML)])
+        )""",
+    )
+
+
+def test_a_poll_places_the_servers_pinned_copy_and_key_event_item_at_phone_and_desktop_width(
+    live_server, open_page, shot, console_errors
+):
+    story = factories.live_story(headline="OpenAI : le direct", slug="epingle-et-temps-forts")
+    desk = factories.user("ines", group="Live desk")
+    earlier = timezone.now() - timedelta(hours=1)
+    first_key = factories.update(
+        story,
+        title="Sam Altman renvoyé",
+        body="Le conseil d’administration annonce son départ.",
+        is_key_event=True,
+        published_at=earlier,
+    )
+    for i in range(4):
+        factories.update(story, body=f"Texte {i}.", published_at=earlier + timedelta(minutes=i + 1))
+    reader = open_page(viewport={"width": 390, "height": 800})
+    reader.goto(f"{live_server.url}{story.get_absolute_url()}")
+    expect(reader.locator("[data-pinned-slot]")).to_be_hidden()
+
+    # A key event without a title: its item reads the start of its text, as the page's does.
+    key = factories.update(
+        story, body="Emmett Shear, ancien patron de **Twitch**, prend la direction par intérim."
+    )
+    publishing.set_key_event(update=key, by=desk, key_event=True)
+    pinned = factories.update(story, title="Ce que l’on sait", body="- Altman part\n- Shear arrive")
+    publishing.set_pinned(update=pinned, by=desk, pinned=True)
+    plain = factories.update(story, title="Microsoft recrute Sam Altman", body="Satya Nadella.")
+    poll_now(reader)
+
+    items = reader.locator(".key-events li")
+    expect(items).to_have_count(2)
+    # Oldest first, and the new one, in this page's stream, reached by its anchor.
+    expect(items.nth(0)).to_contain_text("Sam Altman renvoyé")
+    expect(items.nth(1)).to_contain_text("Emmett Shear, ancien patron de Twitch, prend la")
+    expect(items.nth(1).locator("a")).to_have_attribute("href", f"#update-{key.pk}")
+    slot = reader.locator("[data-pinned-slot]")
+    expect(slot).to_be_visible()
+    expect(slot.locator(f"#pinned-update-{pinned.pk}")).to_contain_text("Ce que l’on sait")
+    expect(slot.locator(".tag-pinned")).to_be_visible()
+    assert stream_ids(reader)[:3] == [plain.pk, pinned.pk, key.pk]
+    assert reader.locator(f"[id='update-{pinned.pk}']").count() == 1  # no id twice
+    assert axe_violations(reader) == []
+    shot(reader, "pinned-key-1-phone")
+    reader.set_viewport_size({"width": 1280, "height": 900})
+    shot(reader, "pinned-key-2-desktop")
+    # Presentation written once: what the poll placed is what a fresh page shows.
+    polled = live_markup(reader)
+    reader.reload()
+    assert live_markup(reader) == polled
+
+    # Unpinned and no longer a key event: the poll's answer lacks the fragment, the page drops it.
+    publishing.set_pinned(update=pinned, by=desk, pinned=False)
+    publishing.set_key_event(update=key, by=desk, key_event=False)
+    poll_now(reader)
+    expect(slot).to_be_hidden()
+    expect(items).to_have_count(1)
+    assert first_key.pk == int(items.first.get_attribute("data-update-id"))
     assert console_errors == []

@@ -1,0 +1,39 @@
+// Keeps an open story page current: polls the story's change feed and places what it returns
+// in the stream, the pinned slot and the key-events list. The page is complete without it.
+import { createCoverage } from "./coverage.js";
+import { announcer } from "./dom.js";
+import { createPoller } from "./poller.js";
+import { createStream } from "./stream.js";
+import { decorate, startMinuteTick } from "./times.js";
+
+function start() {
+  // The latest page of every published story carries a poll URL (older pages never change). A
+  // story without coverage yet carries its live section hidden, revealed if coverage starts.
+  const section = document.querySelector("section.live[data-poll-url]");
+  if (!section?.querySelector("[data-stream]")) return null;
+
+  const announce = announcer(section.querySelector("[data-live-status]"));
+  const coverage = createCoverage(section, { announce });
+  const stream = createStream(section, { announce });
+  decorate(section);
+  startMinuteTick(section);
+
+  const interval = Math.max(2, Number(section.dataset.pollInterval) || 10) * 1000;
+  return createPoller({
+    url: section.dataset.pollUrl,
+    cursor: section.dataset.cursor || "0",
+    interval,
+    // Not live (not started yet, or ended): polled only to notice coverage starting, or an edit.
+    idleInterval: Math.max(interval, (Number(section.dataset.idleInterval) || 60) * 1000),
+    isLive: coverage.isLive,
+    onChanges(data) {
+      // Coverage first, so that updates posted as it starts land in a revealed section.
+      coverage.set(data.is_live !== false, data.coverage_html);
+      stream.apply(data.updates || []);
+    },
+  });
+}
+
+const poller = start();
+// The browser tests poll at once instead of waiting out the interval.
+if (poller) window.newsroomLive = Object.freeze({ pollNow: poller.pollNow });
