@@ -12,7 +12,9 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404
+from django.template.loader import render_to_string
 
+from articles import caching
 from articles.models import LiveUpdate
 from articles.times import EPOCH, epoch_micros
 
@@ -182,3 +184,58 @@ def next_cursor(changes, more, since, now):
     ceiling = Cursor(now - timedelta(seconds=COMMIT_LAG_SECONDS))
     cursor = max(since, min(reached, ceiling))
     return cursor, more and cursor == reached
+
+
+def poll_tag(story, since, cursor, more, changes):
+    """What a poll's answer depends on, for its ETag: the rows and versions it sends, the
+    cursor and `more` (the same rows held back by the commit lag and released once it has
+    passed are two different answers), and the coverage (`is_live`, `coverage_html`)."""
+    digest = caching.digest(";".join(f"{u.pk}:{u.version}" for u in changes))
+    started, ended = _timestamp(story.live_started_at), _timestamp(story.live_ended_at)
+    coverage = f"{story.is_live:d}-{started}-{ended}"
+    return f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{coverage}"
+
+
+def poll_payload(story, changes, cursor, more):
+    """The poll's answer, its markup rendered by the page's own partials (in the active
+    language: the caller sets the story's)."""
+    with_corrections(changes, story)
+    return {
+        "cursor": str(cursor),
+        "more": more,
+        "is_live": story.is_live,
+        # The page's "Coverage started … · ended …" line, from the page's own partial.
+        "coverage_html": render_to_string("articles/story_detail.html#coverage", {"story": story}),
+        "updates": [_change_payload(story, update) for update in changes],
+    }
+
+
+def _timestamp(at):
+    return at.timestamp() if at else ""
+
+
+def _change_payload(story, update):
+    if not update.is_visible:
+        # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
+        # its title or its flags. The id is all an open page needs to drop it.
+        return {"id": update.pk, "state": "removed"}
+    # Every piece of markup comes from the page's own partials, so the page and an open page
+    # that polled show the same thing; a fragment's absence says the update is no longer pinned
+    # or no longer a key event. All three print what `changes_since` already loaded.
+    context = {"story": story, "update": update}
+    payload = {
+        "id": update.pk,
+        "version": update.version,
+        "state": "published",
+        "title": update.title,
+        "html": render_to_string("articles/story_detail.html#update", context),
+    }
+    if update.is_key_event:
+        payload["key_event_html"] = render_to_string(
+            "articles/story_detail.html#key_event", {"story": story, "event": update}
+        )
+    if update.is_pinned:
+        payload["pinned_html"] = render_to_string(
+            "articles/story_detail.html#update", {**context, "as_pinned": True}
+        )
+    return payload

@@ -35,6 +35,12 @@ def _lock_story(story_id):
     return Story.objects.select_for_update().get(pk=story_id)
 
 
+def _stamp_history(row, by):
+    """The history record names who did it, whatever called (a request, a task, the API)."""
+    if getattr(by, "is_authenticated", False):
+        row._history_user = by
+
+
 def _same_time(a, b):
     # Forms round-trip times to the second; the stored value has microseconds.
     if a is None or b is None:
@@ -115,6 +121,7 @@ def save_story(*, story, by, expected_version=None):
         )
     _set_status(story, wanted["status"], at=wanted["published_at"], keep_time=False)
     _set_live(story, wanted["is_live"])
+    _stamp_history(story, by)
     story.save(expected_version=expected_version)
     return story
 
@@ -125,6 +132,7 @@ def _change_story(story, by, change, *, allowed):
     if not allowed(by, stored):
         return False
     change(stored)
+    _stamp_history(stored, by)
     stored.save(update_fields=[*STORY_STATE_FIELDS, "withdrawal_note", "updated_at"])
     for field in [*STORY_STATE_FIELDS, "withdrawal_note", "version", "updated_at"]:
         setattr(story, field, getattr(stored, field))
@@ -280,6 +288,7 @@ def post_new_update(*, update, by, confirm_time=False):
     update.full_clean(exclude=["story", "author", "created_by"])
     if update.is_pinned:
         _pin_alone(update, now)
+    _stamp_history(update, by)
     update.save()
     return update
 
@@ -306,6 +315,7 @@ def edit_update(*, update, by, expected_version=None, correction_note=""):
     update.deleted_at = stored.deleted_at
     if update.is_pinned and not stored.is_pinned:
         _pin_alone(update, timezone.now())
+    _stamp_history(update, by)
     update.save(expected_version=expected_version)
     if correction_note:
         Correction.objects.create(update=update, note=correction_note, by=by)
@@ -318,6 +328,7 @@ def _change_update(update, by, allowed, **values):
         setattr(stored, field, value)
     if values.get("is_pinned"):
         _pin_alone(stored, timezone.now())
+    _stamp_history(stored, by)
     stored.save(update_fields=list(values))
     for field in [*values, "version", "changed_at", "edited_at"]:
         setattr(update, field, getattr(stored, field))

@@ -219,27 +219,11 @@ def update_changes(request, slug):
     cursor, more = live.next_cursor(changes, more, since, timezone.now())
     coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
     last_modified = max([since.at, *coverage_times] + [update.changed_at for update in changes])
-    digest = caching.digest(";".join(f"{u.pk}:{u.version}" for u in changes))
-    # The cursor and `more` are in the answer: the same rows held back by the commit lag
-    # and released once it has passed are two different answers.
-    # Coverage starting and ending changes the answer too (`is_live`, `coverage_html`).
-    started, ended = _timestamp(story.live_started_at), _timestamp(story.live_ended_at)
-    coverage = f"{story.is_live:d}-{started}-{ended}"
-    etag = quote_etag(f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{coverage}")
+    etag = quote_etag(live.poll_tag(story, since, cursor, more, changes))
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is None:
-        live.with_corrections(changes, story)
         with translation.override(story.language):
-            payload = {
-                "cursor": str(cursor),
-                "more": more,
-                "is_live": story.is_live,
-                # The page's "Coverage started … · ended …" line, from the page's own partial.
-                "coverage_html": render_to_string(
-                    "articles/story_detail.html#coverage", {"story": story}
-                ),
-                "updates": [_change_payload(story, update) for update in changes],
-            }
+            payload = live.poll_payload(story, changes, cursor, more)
         response = JsonResponse(payload)
         response["ETag"] = etag
     else:
@@ -247,37 +231,6 @@ def update_changes(request, slug):
     response["Last-Modified"] = http_date(last_modified.timestamp())
     patch_vary_headers(response, ["Accept-Encoding"])
     return caching.public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
-
-
-def _timestamp(at):
-    return at.timestamp() if at else ""
-
-
-def _change_payload(story, update):
-    if not update.is_visible:
-        # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
-        # its title or its flags. The id is all an open page needs to drop it.
-        return {"id": update.pk, "state": "removed"}
-    # Every piece of markup comes from the page's own partials, so the page and an open page
-    # that polled show the same thing; a fragment's absence says the update is no longer pinned
-    # or no longer a key event. All three print what `changes_since` already loaded.
-    context = {"story": story, "update": update}
-    payload = {
-        "id": update.pk,
-        "version": update.version,
-        "state": "published",
-        "title": update.title,
-        "html": render_to_string("articles/story_detail.html#update", context),
-    }
-    if update.is_key_event:
-        payload["key_event_html"] = render_to_string(
-            "articles/story_detail.html#key_event", {"story": story, "event": update}
-        )
-    if update.is_pinned:
-        payload["pinned_html"] = render_to_string(
-            "articles/story_detail.html#update", {**context, "as_pinned": True}
-        )
-    return payload
 
 
 @require_safe

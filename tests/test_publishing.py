@@ -279,3 +279,12 @@ def test_two_editors_pressing_save_at_once_get_one_save_and_one_message():
     assert "Someone else saved this" in refused.content.decode()
     story.refresh_from_db()
     assert story.headline in ("Titre 0", "Titre 1")
+
+
+def test_the_history_names_who_made_each_change_without_a_request(editor, livedesk):
+    story = factories.story()
+    publishing.start_live(story=story, by=livedesk)
+    update = publishing.post_update(story=story, by=livedesk, body="Texte")
+    publishing.set_pinned(update=update, by=editor, pinned=True)
+    assert story.history.latest("history_date").history_user == livedesk
+    assert update.history.latest("history_date").history_user == editor
