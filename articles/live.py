@@ -121,7 +121,7 @@ class LiveStream:
             .not_after(OuterRef("published_at"), OuterRef("id"))
         )
         self.key_events = list(
-            published.filter(is_key_event=True)
+            LiveUpdate.objects.filter(story=story).key_events()
             .oldest_first()
             .annotate(
                 position=Subquery(
