@@ -11,7 +11,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,9 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+from scripts.serving import manage, production_env, start_gunicorn  # noqa: E402
 
 SETUP = """
 from datetime import timedelta
@@ -40,12 +41,6 @@ LiveUpdate.objects.bulk_create([
     for i in range(1000)
 ])
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def python_load(url, seconds, connections):
@@ -94,55 +89,15 @@ def main():
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "NEWSROOM_SSL_REDIRECT": "0",
-        "SQLITE_PATH": str(tmp / "bench.sqlite3"),
-    }
+    env = production_env(tmp)
     env.pop("DATABASE_URL", None)  # a scratch SQLite database, never the configured one
-
-    def manage(*cmd, **kw):
-        subprocess.run([PY, "manage.py", *cmd], cwd=ROOT, env=env, check=True, **kw)
-
-    manage("migrate", "-v0")
-    manage("collectstatic", "--noinput", "-v0")
-    manage("demo", stdout=subprocess.DEVNULL)
-    manage("shell", "-c", SETUP)
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "newsroom.wsgi",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "8",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "demo", stdout=subprocess.DEVNULL)
+    manage(env, "shell", "--no-imports", "-c", SETUP)
+    server, base = start_gunicorn(env, workers=args.workers)
     try:
         story = f"{base}/stories/openai-licencie-sam-altman/"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(story, timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         body = urllib.request.urlopen(story).read().decode()
         cursor = re.search(r'data-cursor="([\d.]+)"', body).group(1)
         poll = f"{story}updates/?since="

@@ -18,12 +18,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -31,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PY = sys.executable
+
+from scripts.serving import manage, production_env, start_gunicorn  # noqa: E402
 
 SETUP = """
 from datetime import timedelta
@@ -60,12 +59,6 @@ from articles.models import LiveUpdate
 rows = LiveUpdate.objects.filter(story__slug="race")
 print(rows.count(), rows.filter(is_pinned=True).count())
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Session:
@@ -141,15 +134,7 @@ def main():
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="newsroom-race-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "race-only-" + "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "NEWSROOM_SSL_REDIRECT": "0",
-        "NEWSROOM_LOGIN_FAILURE_LIMIT": "1000",
-        "SQLITE_PATH": str(tmp / "race.sqlite3"),
-    }
+    env = production_env(tmp, NEWSROOM_LOGIN_FAILURE_LIMIT="1000")
     database = os.environ.get("DATABASE_URL", "")
     if database:
         base_url, name = database.rsplit("/", 1)
@@ -162,32 +147,19 @@ def main():
             ["createdb", "-h", "127.0.0.1", "-U", "postgres", f"{name}_race"], check=True
         )
 
-    def manage(*cmd, **kw):
-        return subprocess.run(
-            [PY, "manage.py", *cmd], cwd=ROOT, env=env, check=True, text=True, **kw
-        )
-
-    manage("migrate", "-v0")
-    manage("collectstatic", "--noinput", "-v0")
-    out = manage("shell", "--no-imports", "-c", SETUP, capture_output=True).stdout
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    out = manage(env, "shell", "--no-imports", "-c", SETUP, capture_output=True).stdout
     story_id, *update_ids = out.split()[1:]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "newsroom.wsgi", "--worker-class", "gthread", "--workers", "2",
-         "--threads", "8", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-         "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    server, base = start_gunicorn(env)
+
+    def rows():
+        """(updates of the story, pinned ones), read from the database."""
+        out = manage(env, "shell", "--no-imports", "-c", COUNT, capture_output=True).stdout
+        return tuple(map(int, out.split()))
+
     broken = []
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         desks = [Session(base, f"desk{n}") for n in range(4)]
         editors = [Session(base, f"editor{n}") for n in range(2)]
         desk_page = f"/desk/stories/{story_id}/"
@@ -202,7 +174,8 @@ def main():
                 4,
             )
         total, pinned = map(
-            int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split()
+            int,
+            manage(env, "shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split(),
         )
         errors = sum(s >= 500 for s in statuses)
         print(
@@ -223,7 +196,8 @@ def main():
                 4,
             )
         after, pinned = map(
-            int, manage("shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split()
+            int,
+            manage(env, "shell", "--no-imports", "-c", COUNT, capture_output=True).stdout.split(),
         )
         errors = sum(s >= 500 for s in statuses)
         lost = len(statuses) - (after - total)

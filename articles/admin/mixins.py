@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
+from markdownx.admin import MarkdownxModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from articles.forms import (
     STALE_MESSAGE,
@@ -86,3 +88,9 @@ class RevertThroughFormMixin:
                 )
 
         return RevertForm
+
+
+class EditorialAdmin(
+    StaleSaveMixin, RevertThroughFormMixin, UserFormMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
+):
+    """The admin of a model with history and Markdown: stories and live updates."""

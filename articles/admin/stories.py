@@ -5,11 +5,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from markdownx.admin import MarkdownxModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from articles import permissions, publishing
-from articles.admin.mixins import RevertThroughFormMixin, StaleSaveMixin, UserFormMixin
+from articles.admin.mixins import EditorialAdmin
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     VersionCheckedForm,
@@ -123,9 +121,7 @@ class StoryAdminForm(VersionCheckedForm):
 
 
 @admin.register(Story)
-class StoryAdmin(
-    StaleSaveMixin, RevertThroughFormMixin, UserFormMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
-):
+class StoryAdmin(EditorialAdmin):
     form = StoryAdminForm
     list_display = [
         "headline",

@@ -6,11 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Subquery
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from markdownx.admin import MarkdownxModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from articles import permissions, publishing
-from articles.admin.mixins import RevertThroughFormMixin, StaleSaveMixin, UserFormMixin
+from articles.admin.mixins import EditorialAdmin, UserFormMixin
 from articles.forms import (
     CONFIRM_TIME,
     UpdateTimeMixin,
@@ -97,9 +95,7 @@ class LiveUpdateInline(admin.StackedInline):
 
 
 @admin.register(LiveUpdate)
-class LiveUpdateAdmin(
-    StaleSaveMixin, RevertThroughFormMixin, UserFormMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
-):
+class LiveUpdateAdmin(EditorialAdmin):
     form = LiveUpdateAdminForm
     list_display = [
         "__str__",
