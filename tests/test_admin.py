@@ -743,6 +743,8 @@ def test_the_live_desk_cannot_add_a_correction_to_a_story(livedesk_c):
         },
     )
     assert response.status_code == 200
+    # Refused for the rule, not for some other error in the form.
+    assert "Only an editor can correct a story." in response.content.decode()
     assert not story.corrections.exists()
 
 
