@@ -121,7 +121,8 @@ class LiveStream:
             .not_after(OuterRef("published_at"), OuterRef("id"))
         )
         self.key_events = list(
-            LiveUpdate.objects.filter(story=story).key_events()
+            LiveUpdate.objects.filter(story=story)
+            .key_events()
             .oldest_first()
             .annotate(
                 position=Subquery(
