@@ -725,12 +725,15 @@ def test_a_time_out_of_range_is_a_form_error_not_a_server_error(livedesk, typed)
     )
     assert response.status_code == 200
     assert not LiveUpdate.objects.filter(story=story).exists()
-    update = factories.update(story)
+    update = factories.update(story, title="Avant", body="Avant")
     response = desk.post(
         f"/desk/updates/{update.pk}/edit/",
         {"title": "T", "body": "B", "published_at": typed, "expected_version": update.version},
     )
     assert response.status_code == 200
+    assert "has-error" in response.content.decode()
+    stored = LiveUpdate.objects.get(pk=update.pk)
+    assert (stored.title, stored.published_at) == ("Avant", update.published_at)
 
 
 def test_pasted_control_characters_are_dropped_from_what_the_desk_saves(livedesk):

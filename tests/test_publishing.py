@@ -69,20 +69,30 @@ def test_editors_may_add_to_coverage_that_has_ended_but_not_to_a_story_without_a
 
 
 @pytest.mark.parametrize(
-    ("run", "arguments"),
+    ("run", "arguments", "start", "changed"),
     [
-        (publishing.set_pinned, {"pinned": True}),
-        (publishing.set_key_event, {"key_event": True}),
-        (publishing.delete_update, {}),
-        (publishing.restore_update, {}),
+        (publishing.set_pinned, {"pinned": True}, {}, lambda u: u.is_pinned),
+        (publishing.set_key_event, {"key_event": True}, {}, lambda u: u.is_key_event),
+        (publishing.delete_update, {}, {}, lambda u: u.deleted_at is not None),
+        (
+            publishing.restore_update,
+            {},
+            {"deleted_at": timezone.now()},
+            lambda u: u.deleted_at is None,
+        ),
     ],
+    ids=["pin", "key event", "delete", "restore"],
 )
-def test_the_live_desk_changes_updates_of_covered_stories_only(livedesk, run, arguments):
-    stray = factories.update(factories.story(), body="Hors couverture")
+def test_the_live_desk_changes_updates_of_covered_stories_only(
+    livedesk, run, arguments, start, changed
+):
+    stray = factories.update(factories.story(), body="Hors couverture", **start)
     with pytest.raises(PermissionDenied):
         run(update=stray, by=livedesk, **arguments)
-    covered = factories.update(factories.live_story())
+    assert not changed(LiveUpdate.objects.get(pk=stray.pk))
+    covered = factories.update(factories.live_story(), **start)
     run(update=covered, by=livedesk, **arguments)
+    assert changed(LiveUpdate.objects.get(pk=covered.pk))
 
 
 def test_only_an_editor_corrects_a_story(livedesk, editor):

@@ -14,16 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_live_stories_first_then_the_latest(client):
-    older_live = factories.live_story(
-        headline="Live one", published_at=timezone.now() - timedelta(days=2)
-    )
-    newest = factories.story(headline="Newest")
+    # Older than the newest, so only the live-first rule puts it on top.
+    factories.live_story(headline="Live one", published_at=timezone.now() - timedelta(days=2))
+    factories.story(headline="Newest")
     factories.story(headline="Hidden draft", status=Story.Status.DRAFT)
     html = client.get("/").content.decode()
     assert html.index("Live one") < html.index("Newest")
     assert "Hidden draft" not in html
-    assert older_live
-    assert newest
 
 
 def test_section_and_author_pages_list_their_published_stories(client):
@@ -109,7 +106,6 @@ def test_story_page_answers_304_to_a_conditional_get(client):
     assert first["ETag"]
     again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    story.expected_version = story.version
     story.headline = "Changed"
     story.save()
     changed = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
@@ -197,11 +193,10 @@ def test_a_story_without_live_coverage_has_no_pages_of_updates(client):
 def test_absolute_addresses_come_from_the_configured_site_not_the_host_header(client, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     settings.NEWSROOM_SITE_URL = "https://news.example.org"
-    story = factories.story(slug="openai")
+    factories.story(slug="openai")
     html = client.get("/stories/openai/", HTTP_HOST="127.0.0.1:6666").content.decode()
     assert '<link rel="canonical" href="https://news.example.org/stories/openai/">' in html
     assert '<meta property="og:url" content="https://news.example.org/stories/openai/">' in html
     assert "6666" not in html
     other = client.get("/stories/openai/", HTTP_HOST="127.0.0.1:7777")
     assert other.content.decode() == html  # one shared render, whatever the port
-    assert story.pk
