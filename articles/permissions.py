@@ -80,7 +80,8 @@ def allowed_statuses(user, story=None):
     if can_publish(user):
         return list(Story.Status.values)
     current = story.status if story is not None else Story.Status.DRAFT
-    if current not in DRAFT_STATUSES:
+    may_write = _active(user) and (user.has_perm(CHANGE_STORY) or user.has_perm(ADD_STORY))
+    if current not in DRAFT_STATUSES or not may_write:
         return [current]
     return [status for status in Story.Status.values if status in DRAFT_STATUSES]
 
@@ -105,7 +106,8 @@ def can_post_update(user, story):
         return False
     if story.is_visible and story.is_live:
         return True
-    return can_publish(user) and story.has_live_coverage
+    # Not to a withdrawn story: readers get its notice, never its updates.
+    return can_publish(user) and story.is_visible and story.has_live_coverage
 
 
 def can_change_update(user, update):

@@ -102,7 +102,7 @@ RULES = {
         lambda user, story, update: permissions.can_post_update(user, story),
         {
             "desk": ". . . . X . . .",  # running coverage only
-            "editor": ". . . . X X . X",  # also coverage that has ended, withdrawn or not
+            "editor": ". . . . X X . .",  # also coverage that has ended, not once withdrawn
         },
     ),
     "can_change_update": (
@@ -155,7 +155,12 @@ RULES = {
 # W withdrawn. Whether they may edit it at all is can_edit_story's answer, above.
 # Columns:       draft review sched pub live ended wdrawn wd+cov
 NOT_PUBLISHER = "DR DR P P P P W W"
-ALLOWED_STATUSES = dict.fromkeys(ROLES, NOT_PUBLISHER) | {"editor": " ".join(["DRPW"] * 8)}
+NO_WRITER = "D R P P P P W W"  # no right to write stories: the status it has, nothing else
+ALLOWED_STATUSES = dict.fromkeys(ROLES, NO_WRITER) | {
+    "owner": NOT_PUBLISHER,
+    "reporter": NOT_PUBLISHER,
+    "editor": " ".join(["DRPW"] * 8),
+}
 
 
 @pytest.fixture
@@ -213,5 +218,6 @@ def test_allowed_statuses_for_each_role_and_story_state(world):
 def test_a_new_story_may_be_a_draft_or_in_review_unless_an_editor_makes_it():
     people = _people()
     for role in ROLES:
-        expected = list(Story.Status.values) if role == "editor" else [D, R]
+        writer = {"editor": list(Story.Status.values), "owner": [D, R], "reporter": [D, R]}
+        expected = writer.get(role, [D])
         assert permissions.allowed_statuses(people[role], None) == expected, role
