@@ -77,6 +77,13 @@ def story_desk(request, pk):
                 )
             except ValidationError as error:
                 add_validation_error(form, error)
+            except PermissionDenied:
+                # Coverage ended (or the story was withdrawn) while this was being typed: the
+                # text stays in the form, to copy elsewhere.
+                form.add_error(
+                    None,
+                    _("Coverage of this story is not live: updates cannot be posted to it."),
+                )
             else:
                 messages.success(request, _("Update posted."))
                 return redirect("articles:desk_story", pk=story.pk)
@@ -157,16 +164,20 @@ def coverage(request, pk):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "start":
-        publishing.start_live(story=story, by=request.user)
-        messages.success(request, _("Live coverage started."))
+        if publishing.start_live(story=story, by=request.user):
+            messages.success(request, _("Live coverage started."))
+        else:
+            messages.info(request, _("Coverage of this story was already live."))
         return redirect("articles:desk_story", pk=story.pk)
     if action == "end":
         # Ending is seen at once on every open page and is not undone by a click: it asks
         # first, on the server, so it holds without JavaScript too.
         if request.POST.get("confirm") != "yes":
             return render(request, "articles/desk/confirm_end.html", {"story": story})
-        publishing.end_live(story=story, by=request.user)
-        messages.success(request, _("Live coverage ended."))
+        if publishing.end_live(story=story, by=request.user):
+            messages.success(request, _("Live coverage ended."))
+        else:
+            messages.info(request, _("Coverage of this story had already ended."))
         return redirect("articles:desk")
     # Anything else (a typo, a stale or forged form) must not end the coverage.
     messages.error(request, _("Unknown action."))

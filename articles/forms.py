@@ -1,11 +1,12 @@
 """Forms shared by the admin and the live desk."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
 from articles import publishing
-from articles.models import LiveUpdate, validate_plausible_time
+from articles.models import Correction, LiveUpdate, validate_plausible_time
 
 STALE_MESSAGE = _(
     "Someone else saved this since you opened it, so your changes were not saved and nothing "
@@ -166,3 +167,18 @@ class LiveUpdateEditForm(LiveUpdateForm):
         if cleaned.get("is_correction") and not cleaned.get("correction_note", "").strip():
             self.add_error("correction_note", _("A correction needs a public note."))
         return cleaned
+
+
+class CorrectionForm(forms.ModelForm):
+    """A correction is made, not scheduled: its time is never in the future."""
+
+    class Meta:
+        model = Correction
+        fields = ["story", "update", "note", "corrected_at"]
+
+    def clean_corrected_at(self):
+        at = self.cleaned_data.get("corrected_at")
+        validate_plausible_time(at)
+        if at and at > timezone.now() + publishing.CLOCK_SKEW:
+            raise forms.ValidationError(publishing.FUTURE_CORRECTION, code="future")
+        return at

@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from articles import permissions
 from articles.models import PUBLIC_STATUSES, Correction, LiveUpdate, Story
 
+# A correction is made, not scheduled; a minute covers clocks that disagree.
+CLOCK_SKEW = timedelta(minutes=1)
+FUTURE_CORRECTION = _("A correction cannot be dated in the future.")
 # The fields of a story that only this module writes.
 STORY_STATE_FIELDS = ["status", "published_at", "is_live", "live_started_at", "live_ended_at"]
 # An update stamped this long before now, or before its coverage began, is a typo until the
@@ -407,6 +410,12 @@ def save_correction(*, correction, by):
     ) or {}
     if correction.by_id is None:
         correction.by = by
+    if correction.pk is None and not permissions.can_publish(by):
+        # The desk's corrections are stamped when made: the time readers see as the story's
+        # latest change is not typed in.
+        correction.corrected_at = timezone.now()
+    if correction.corrected_at and correction.corrected_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"corrected_at": FUTURE_CORRECTION})
     correction.save()
     _touch_targets(
         story_ids=(correction.story_id, previous.get("story_id")),

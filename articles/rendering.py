@@ -231,9 +231,21 @@ def render_markdown(text: str | None) -> str:
     return sanitize_html(_markdown_to_html(without_control_characters(text)))
 
 
-# Characters a word processor pastes (vertical tab, form feed, unit separator...) that XML 1.0,
-# and so every feed, refuses. Tab, newline and carriage return stay.
-_CONTROL_CHARACTERS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# Characters a word processor pastes (vertical tab, form feed, unit separator...) and the others
+# XML 1.0, and so every feed, refuses (U+FFFE, U+FFFF, lone surrogates). Tab, newline and
+# carriage return stay.
+_CONTROL_CHARACTERS = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        0x7F,
+        *range(0xD800, 0xE000),
+        0xFFFE,
+        0xFFFF,
+    ]
+)
 
 
 def without_control_characters(text):

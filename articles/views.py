@@ -215,7 +215,9 @@ def update_changes(request, slug):
         ),
         slug=slug,
     )
-    changes, more = live.changes_since(story, since)
+    # A story without coverage has no public updates (its page shows no stream); its page
+    # still polls, to learn when coverage starts.
+    changes, more = live.changes_since(story, since) if story.has_live_coverage else ([], False)
     cursor, more = live.next_cursor(changes, more, since, timezone.now())
     coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
     last_modified = max([since.at, *coverage_times] + [update.changed_at for update in changes])

@@ -1,10 +1,13 @@
-"""When the database is unreachable, readers get a 503 page that says so, not a server error."""
+"""Project middleware: a 503 while the database is unreachable, and the language of each page."""
 
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("newsroom.database")
@@ -45,4 +48,31 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         # Not for a CDN to keep: the page is back as soon as the database is.
         response["Cache-Control"] = "no-store"
+        return response
+
+
+# Where staff work: the admin, the desk, the editor's endpoints and previews follow the
+# language each person's browser asks for. Everything else is a public page.
+STAFF_PATHS = ("/admin/", "/desk/", "/markdownx/", "/preview/")
+
+
+class NewsroomLocaleMiddleware(LocaleMiddleware):
+    """Public pages are in the newsroom's language whatever the browser prefers, so they do not
+    vary on Accept-Language and one cached copy serves every reader (a story's page switches to
+    the story's language itself). Staff pages negotiate as Django's LocaleMiddleware does."""
+
+    @staticmethod
+    def _is_staff_path(request):
+        return request.path_info.startswith(STAFF_PATHS)
+
+    def process_request(self, request):
+        if self._is_staff_path(request):
+            return super().process_request(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if self._is_staff_path(request):
+            return super().process_response(request, response)
         return response

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "newsroom.middleware.NewsroomLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A view's OperationalError/InterfaceError (database down) becomes 503 with Retry-After.
     "newsroom.middleware.DatabaseUnavailableMiddleware",

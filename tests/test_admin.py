@@ -802,3 +802,56 @@ def test_no_role_below_editor_rewrites_an_update_of_an_ended_or_uncovered_story_
     assert english_client(person).post(url, data).status_code == 403
     update.refresh_from_db()
     assert update.body == "Vrai"
+
+
+@pytest.mark.parametrize("junk", ["%C2%B2", "%E2%91%A0", "abc", "1.0"])
+def test_history_addresses_with_ids_that_are_not_ids_are_404(editor_c, junk):
+    story = factories.story()
+    assert editor_c.get(f"/admin/articles/story/{story.pk}/history/{junk}/").status_code == 404
+    assert editor_c.get(f"/admin/articles/story/{junk}/history/").status_code == 404
+    assert editor_c.get(f"/admin/articles/liveupdate/{junk}/history/").status_code == 404
+
+
+@pytest.mark.parametrize("junk", ["abc", "²", "", "1;2"])
+def test_an_action_on_ids_that_are_not_ids_changes_nothing_and_says_so(editor_c, junk):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None)
+    for url, action in [
+        (STORY_LIST, "publish_stories"),
+        ("/admin/articles/liveupdate/", "restore"),
+        ("/admin/articles/correction/", "delete_selected"),
+    ]:
+        response = editor_c.post(url, {"action": action, "index": 0, "_selected_action": junk})
+        assert response.status_code == 302, (url, response.status_code)
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+def test_a_correction_cannot_be_dated_in_the_future(editor_c):
+    update = factories.update(factories.live_story())
+    response = editor_c.post(
+        "/admin/articles/correction/add/",
+        {
+            "update": update.pk,
+            "note": "x",
+            "corrected_at_0": "2099-01-01",
+            "corrected_at_1": "00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "corrected_at" in errors_in(response)
+    assert not update.corrections.exists()
+
+
+def test_the_desks_corrections_are_stamped_when_made(livedesk_c):
+    update = factories.update(factories.live_story())
+    response = livedesk_c.post(
+        "/admin/articles/correction/add/",
+        {
+            "update": update.pk,
+            "note": "x",
+            "corrected_at_0": "2020-01-01",
+            "corrected_at_1": "00:00",
+        },
+    )
+    assert response.status_code == 302
+    assert abs((timezone.now() - update.corrections.get().corrected_at).total_seconds()) < 5

@@ -743,3 +743,32 @@ def test_pasted_control_characters_are_dropped_from_what_the_desk_saves(livedesk
     )
     update = LiveUpdate.objects.get(story=story)
     assert (update.title, update.body) == ("Lignecoupée", "Sautde page")
+
+
+def test_ending_coverage_that_has_ended_says_so(livedesk):
+    story = factories.story(live_started_at=timezone.now(), live_ended_at=timezone.now())
+    desk = english_client(livedesk)
+    response = desk.post(
+        f"/desk/stories/{story.pk}/coverage/", {"action": "end", "confirm": "yes"}, follow=True
+    )
+    assert "had already ended" in response.content.decode()
+
+
+def test_a_post_that_loses_the_race_with_the_end_of_coverage_keeps_its_text(livedesk, monkeypatch):
+    from django.core.exceptions import PermissionDenied
+
+    from articles import publishing
+
+    story = factories.live_story()
+
+    def coverage_just_ended(**kwargs):
+        raise PermissionDenied("ended")
+
+    monkeypatch.setattr(publishing, "post_update", coverage_just_ended)
+    response = english_client(livedesk).post(
+        f"/desk/stories/{story.pk}/", {"title": "Mon titre", "body": "Mon texte tapé"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Mon texte tapé" in html
+    assert "not live" in html

@@ -500,3 +500,11 @@ def test_updates_of_a_story_without_coverage_are_public_nowhere(client):
     stray = LiveUpdate.objects.create(story=story, body="Égarée", published_at=timezone.now())
     assert client.get(f"/stories/{story.slug}/updates/{stray.pk}/").status_code == 404
     assert client.get(f"/feeds/stories/{story.slug}/updates/").status_code == 404
+
+
+def test_the_poll_of_a_story_without_coverage_sends_no_update(client):
+    story = factories.story()
+    LiveUpdate.objects.create(story=story, body="Égarée", published_at=timezone.now())
+    answer = poll(client, story).json()
+    assert answer["updates"] == []
+    assert answer["is_live"] is False

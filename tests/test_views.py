@@ -119,10 +119,19 @@ def test_english_readers_get_the_english_interface(client):
     assert '<html lang="en">' in html
 
 
-def test_interface_is_french_by_default_and_english_on_request(client):
-    assert "Aller au contenu" in client.get("/").content.decode()
-    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Skip to content" in english
+def test_public_pages_are_in_the_newsrooms_language_whatever_the_browser(client):
+    story = factories.story(language="fr")
+    for url in ["/", story.section.get_absolute_url(), story.get_absolute_url(), "/nope/"]:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert "Aller au contenu" in response.content.decode(), url
+        assert "Accept-Language" not in response.get("Vary", ""), url
+
+
+def test_staff_pages_follow_the_browsers_language(editor_client):
+    page = editor_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Editorial desk" in page
+    page = editor_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Editorial desk" not in page
 
 
 def test_story_interface_follows_the_story_language(client):

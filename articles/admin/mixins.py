@@ -1,11 +1,15 @@
 """What every editorial admin shares: the user in the form, lost races, history revert."""
 
-from django.contrib import messages
+import re
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -13,6 +17,22 @@ from articles.forms import (
     STALE_MESSAGE,
 )
 from articles.models import StaleEditError
+
+# ASCII digits: str.isdigit() takes "²" and "①", which the database lookup then refuses.
+ID_PATTERN = re.compile(r"[0-9]{1,18}")
+
+
+class CheckedSelectionMixin:
+    """An action posted with ids that are not ids ("abc", "²", "1;2") changes nothing and says
+    so, instead of a server error from the lookup."""
+
+    def response_action(self, request, queryset, **kwargs):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        select_across = request.POST.get("select_across") == "1"
+        if not select_across and not all(ID_PATTERN.fullmatch(pk) for pk in selected):
+            self.message_user(request, _("No such items: nothing was changed."), messages.WARNING)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset, **kwargs)
 
 
 class UserFormMixin:
@@ -49,8 +69,13 @@ class RevertThroughFormMixin:
     does not hold, such as an update's deletion, stay as stored).
     """
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not ID_PATTERN.fullmatch(unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not str(version_id).isdigit():
+        if not (ID_PATTERN.fullmatch(unquote(object_id)) and ID_PATTERN.fullmatch(version_id)):
             raise Http404
         stored = self.get_object(request, unquote(object_id))
         if stored is None:
@@ -91,6 +116,15 @@ class RevertThroughFormMixin:
 
 
 class EditorialAdmin(
-    StaleSaveMixin, RevertThroughFormMixin, UserFormMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
+    CheckedSelectionMixin,
+    StaleSaveMixin,
+    RevertThroughFormMixin,
+    UserFormMixin,
+    SimpleHistoryAdmin,
+    MarkdownxModelAdmin,
 ):
     """The admin of a model with history and Markdown: stories and live updates."""
+
+
+class NewsroomAdmin(CheckedSelectionMixin, admin.ModelAdmin):
+    """The admin of the other models: sections, authors, corrections."""

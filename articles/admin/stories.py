@@ -7,16 +7,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles import permissions, publishing
-from articles.admin.mixins import EditorialAdmin
+from articles.admin.mixins import EditorialAdmin, NewsroomAdmin
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
+    CorrectionForm,
     VersionCheckedForm,
 )
 from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(NewsroomAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -24,7 +25,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(NewsroomAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
@@ -75,6 +76,7 @@ class BylineInline(admin.TabularInline):
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
+    form = CorrectionForm
     fk_name = "story"
     extra = 0
     fields = ["note", "corrected_at", "by"]

@@ -1,6 +1,5 @@
 """Live updates and corrections in the admin: the desk's rules hold here too."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Subquery
@@ -8,9 +7,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from articles import permissions, publishing
-from articles.admin.mixins import EditorialAdmin, UserFormMixin
+from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, UserFormMixin
 from articles.forms import (
     CONFIRM_TIME,
+    CorrectionForm,
     UpdateTimeMixin,
     VersionCheckedForm,
 )
@@ -167,11 +167,7 @@ class LiveUpdateAdmin(EditorialAdmin):
             )
 
 
-class CorrectionAdminForm(forms.ModelForm):
-    class Meta:
-        model = Correction
-        fields = ["story", "update", "note", "corrected_at"]
-
+class CorrectionAdminForm(CorrectionForm):
     user = None  # set per request by UserFormMixin
 
     def clean(self):
@@ -189,7 +185,7 @@ class CorrectionAdminForm(forms.ModelForm):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(UserFormMixin, admin.ModelAdmin):
+class CorrectionAdmin(UserFormMixin, NewsroomAdmin):
     form = CorrectionAdminForm
     list_display = ["note", "story", "update", "corrected_at", "by"]
     list_select_related = ["story", "update", "by"]
