@@ -18,11 +18,13 @@ CHANGE_CORRECTION = "articles.change_correction"
 DELETE_CORRECTION = "articles.delete_correction"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
-# the groups copy this table as it was when they were written; the tests compare both.
+# and extend the groups copy their part of this table as it was when they were written (a
+# migration must not change when this file does); a test checks they add up to it.
 ROLES = {
     "Reporter": [
         "add_story", "change_story", "view_story",
         "view_section", "view_author", "view_liveupdate", "view_correction",
+        "view_source", "view_citation",
     ],
     "Editor": [
         "add_story", "change_story", "delete_story", "view_story",
@@ -32,11 +34,13 @@ ROLES = {
         "add_byline", "change_byline", "delete_byline", "view_byline",
         "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
         "add_correction", "change_correction", "delete_correction", "view_correction",
+        "add_source", "change_source", "delete_source", "view_source",
+        "add_citation", "change_citation", "delete_citation", "view_citation",
     ],
     "Live desk": [
         "view_story", "run_live_coverage", "view_section", "view_author",
         "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
-        "add_correction", "view_correction",
+        "add_correction", "view_correction", "view_source", "view_citation",
     ],
 }  # fmt: skip
 

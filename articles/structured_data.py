@@ -55,7 +55,25 @@ def for_update(story, update, base_url="", *, standalone=False):
     return data
 
 
-def for_story(story, stream, corrections, base_url="", modified_at=None):
+def _citations(citations, tz):
+    """What the story cites, as schema.org CreativeWorks."""
+    works = []
+    for citation in citations:
+        work = {
+            "@type": "CreativeWork",
+            "url": citation.url,
+            "name": citation.title,
+            "publisher": {"@type": "Organization", "name": citation.source.name},
+        }
+        if citation.author:
+            work["author"] = {"@type": "Person", "name": citation.author}
+        if citation.published_at:
+            work["datePublished"] = isotime(citation.published_at, citation.time_zone or tz)
+        works.append(work)
+    return works
+
+
+def for_story(story, stream, corrections, base_url="", modified_at=None, *, citations=()):
     tz = story.time_zone
     data = {
         "@context": "https://schema.org",
@@ -73,6 +91,8 @@ def for_story(story, stream, corrections, base_url="", modified_at=None):
     }
     if corrections:
         data["correction"] = _corrections(corrections, tz)
+    if citations:
+        data["citation"] = _citations(citations, tz)
     if stream:
         if story.live_started_at:
             data["coverageStartTime"] = isotime(story.live_started_at, tz)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sections/<slug:slug>/", views.section_detail, name="section"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
+    path("sources/<slug:slug>/", views.source_detail, name="source"),
     path("stories/<slug:slug>/", views.story_detail, name="story"),
     path("stories/<slug:slug>/updates/", views.update_changes, name="update_changes"),
     path("stories/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update"),

@@ -17,7 +17,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from articles import caching, live, permissions, structured_data
-from articles.models import Author, LiveUpdate, Section, Story
+from articles.models import Author, LiveUpdate, Section, Source, Story
 
 STORIES_PER_PAGE = 20
 
@@ -62,6 +62,14 @@ def section_detail(request, slug):
     return _story_list(
         request, f"section:{section.pk}", stories, "articles/story_list.html", context
     )
+
+
+@require_safe
+def source_detail(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    stories = Story.objects.published().filter(citations__source=source).distinct()
+    context = {"heading": source.name, "intro": source.get_kind_display()}
+    return _story_list(request, f"source:{source.pk}", stories, "articles/story_list.html", context)
 
 
 @require_safe
@@ -151,14 +159,19 @@ def _story_context(story, page, changed, base_url="", *, polls=True):
     """`polls`: the latest page polls, so a story without coverage yet can still go live."""
     stream = live.LiveStream(story, page) if story.has_live_coverage else None
     corrections = list(story.corrections.all())
+    # One query whatever their number: each with its outlet and the relay it came through.
+    citations = list(story.citations.select_related("source", "via__source"))
     modified_at = story_modified_at(story, stream, corrections)
     return {
         "story": story,
         "stream": stream,
         "corrections": corrections,
+        "citations": citations,
         "modified_at": modified_at,
         "was_updated": bool(story.published_at and modified_at > story.published_at),
-        "ld": structured_data.for_story(story, stream, corrections, base_url, modified_at),
+        "ld": structured_data.for_story(
+            story, stream, corrections, base_url, modified_at, citations=citations
+        ),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "idle_poll_interval": live.IDLE_POLL_SECONDS,
         "poll_cursor": (

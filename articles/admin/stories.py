@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from articles.forms import (
     CorrectionForm,
     VersionCheckedForm,
 )
-from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
+from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Source, Story
 
 
 @admin.register(Section)
@@ -40,16 +41,11 @@ class AuthorAdmin(NewsroomAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BylineInline(admin.TabularInline):
-    model = Byline
-    extra = 1
-    autocomplete_fields = ["author"]
-    verbose_name = _("author")
-    verbose_name_plural = _("byline (in order)")
+class PartOfTheStoryInline:
+    """Rows that are part of the story, as an M2M row would be (its byline, its citations):
+    whoever may edit the story may edit them (a reporter on their own draft), whatever the
+    rights on the row's model itself."""
 
-    # The byline is part of the story, as an M2M row would be: whoever may edit the story may
-    # edit its byline (a reporter names the authors of their own draft), whatever the rights on
-    # the Byline model itself.
     def _story_admin(self):
         return self.admin_site.get_model_admin(Story)
 
@@ -72,6 +68,53 @@ class BylineInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self._may_edit_story(request, obj)
+
+
+class BylineInline(PartOfTheStoryInline, admin.TabularInline):
+    model = Byline
+    extra = 1
+    autocomplete_fields = ["author"]
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
+
+
+class CitationInline(PartOfTheStoryInline, admin.StackedInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = [
+        ("source", "url"),
+        ("title", "author"),
+        ("published_at", "time_zone"),
+        "quote",
+        ("via", "position"),
+        "archived_url",
+    ]
+    verbose_name_plural = _("sources cited")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "via":
+            # A relay is another citation of this story.
+            story_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Citation.objects.filter(story_id=story_id or 0).select_related(
+                "source"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Source)
+class SourceAdmin(NewsroomAdmin):
+    list_display = ["name", "kind", "homepage_url", "citation_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "homepage_url", "reliability_notes"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+
+    @admin.display(description=_("citations"), ordering="citation_count")
+    def citation_count(self, obj):
+        return obj.citation_count
 
 
 class CorrectionInline(admin.StackedInline):
@@ -152,7 +195,7 @@ class StoryAdmin(EditorialAdmin):
         "live_started_at",
         "live_ended_at",
     ]
-    inlines = [BylineInline, CorrectionInline, LiveUpdateInline]
+    inlines = [BylineInline, CitationInline, CorrectionInline, LiveUpdateInline]
     actions = ["submit_for_review", "publish_stories", "withdraw_stories"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "section", "expected_version"]}),

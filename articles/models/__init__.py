@@ -9,6 +9,7 @@ from articles.models.base import (
     validate_plausible_time,
     validate_time_zone,
 )
+from articles.models.sources import Citation, Source
 from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
 from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
 
@@ -16,11 +17,13 @@ __all__ = [
     "PUBLIC_STATUSES",
     "Author",
     "Byline",
+    "Citation",
     "CleanTextModel",
     "Correction",
     "LiveUpdate",
     "LiveUpdateQuerySet",
     "Section",
+    "Source",
     "StaleEditError",
     "Story",
     "StoryQuerySet",

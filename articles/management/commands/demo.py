@@ -8,7 +8,16 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.models import Author, Byline, Correction, LiveUpdate, Section, Story
+from articles.models import (
+    Author,
+    Byline,
+    Citation,
+    Correction,
+    LiveUpdate,
+    Section,
+    Source,
+    Story,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -41,6 +50,65 @@ SECTIONS = [
 ANNOUNCED = utc(2023, 11, 17, 20, 28)
 WSJ_REPORT = utc(2023, 11, 20, 5, 42)
 NADELLA = utc(2023, 11, 20, 7, 53)
+
+# The outlets the story cites: (name, slug, homepage, kind).
+SOURCES = [
+    ("OpenAI", "openai", "https://openai.com/", Source.Kind.COMPANY),
+    (
+        "The Wall Street Journal",
+        "wall-street-journal",
+        "https://www.wsj.com/",
+        Source.Kind.NEWSPAPER,
+    ),
+    ("The New York Times", "new-york-times", "https://www.nytimes.com/", Source.Kind.NEWSPAPER),
+    (
+        "The Information",
+        "the-information",
+        "https://www.theinformation.com/",
+        Source.Kind.NEWSPAPER,
+    ),
+    ("Engadget", "engadget", "https://www.engadget.com/", Source.Kind.BLOG),
+    ("Yahoo!", "yahoo", "https://www.yahoo.com/", Source.Kind.COMPANY),
+]
+
+# What the story cites. Addresses other than OpenAI's announcement are illustrative: the demo
+# never fetches them. `via` names the key of the citation it was relayed by.
+CITATIONS = [
+    {
+        "key": "openai", "source": "openai", "at": ANNOUNCED, "zone": "America/Los_Angeles",
+        "url": "https://openai.com/blog/openai-announces-leadership-transition",
+        "title": "OpenAI announces leadership transition",
+    },
+    {
+        "key": "wsj", "source": "wall-street-journal", "at": WSJ_REPORT, "zone": "America/New_York",
+        "url": "https://www.wsj.com/tech/ai/sam-altman-not-returning-as-ceo-of-openai",
+        "title": "Sam Altman Not Returning as CEO of OpenAI; Emmett Shear to Be Interim CEO",
+    },
+    {
+        "key": "nyt", "source": "new-york-times", "at": utc(2023, 11, 18, 2, 0),
+        "zone": "America/New_York",
+        "url": "https://www.nytimes.com/2023/11/17/technology/openai-sam-altman-ousted.html",
+        "title": "Sam Altman Is Ousted as OpenAI’s C.E.O.",
+    },
+    {
+        "key": "information", "source": "the-information", "at": utc(2023, 11, 18, 9, 30),
+        "zone": "America/Los_Angeles",
+        "url": "https://www.theinformation.com/articles/three-senior-openai-researchers-resign",
+        "title": "Three Senior OpenAI Researchers Resign",
+    },
+    {
+        "key": "engadget", "source": "engadget", "at": utc(2023, 11, 18, 14, 0),
+        "zone": "America/New_York",
+        "url": "https://www.engadget.com/openai-board-ousts-sam-altman.html",
+        "title": "OpenAI’s board ousts Sam Altman",
+    },
+    {
+        "key": "yahoo", "source": "yahoo", "via": "engadget", "at": utc(2023, 11, 18, 14, 5),
+        "zone": "America/New_York",
+        "url": "https://www.yahoo.com/tech/openai-board-ousts-sam-altman.html?utm_source=demo",
+        "title": "OpenAI’s board ousts Sam Altman (Engadget)",
+    },
+]  # fmt: skip
 
 SUMMARY = """\
 - Le conseil d’administration d’OpenAI a démis **Sam Altman** de ses fonctions de directeur
@@ -251,9 +319,44 @@ class Command(BaseCommand):
                         "corrected_at": item["at"] + timedelta(minutes=20),
                     },
                 )
+        self._citations(story)
         # The story was last touched when coverage ended, not when the demo was loaded.
         Story.objects.filter(pk=story.pk).update(updated_at=story.live_ended_at)
         return story
+
+    def _citations(self, story):
+        sources = {
+            slug: Source.objects.update_or_create(
+                slug=slug, defaults={"name": name, "homepage_url": homepage, "kind": kind}
+            )[0]
+            for name, slug, homepage, kind in SOURCES
+        }
+        made = {}
+        for position, item in enumerate(CITATIONS):
+            citation = Citation(
+                story=story,
+                source=sources[item["source"]],
+                url=item["url"],
+                title=item["title"],
+                published_at=item["at"],
+                time_zone=item["zone"],
+                quote=item.get("quote", ""),
+                via=made.get(item.get("via")),
+                position=position,
+                accessed_at=item["at"] + timedelta(minutes=30),
+            )
+            citation.clean()  # normalises the address, as the admin does
+            made[item["key"]], _ = Citation.objects.update_or_create(
+                story=story,
+                url=citation.url,
+                defaults={
+                    field: getattr(citation, field)
+                    for field in [
+                        "source", "title", "published_at", "time_zone", "quote", "via",
+                        "position", "accessed_at",
+                    ]
+                },
+            )  # fmt: skip
 
     def _other_story(self, section, author):
         story = Story.objects.filter(slug="qui-est-emmett-shear").first() or Story(
