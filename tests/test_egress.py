@@ -3,8 +3,11 @@ checked again, a deadline and a size cap. The only server these tests reach is o
 127.0.0.1, allowed by the test-only setting; names are answered by a stub resolver, and the real
 resolver is made to fail so that no test can look a name up on the network."""
 
+import shutil
 import socket
 import socketserver
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +104,27 @@ def server(allow_loopback):
     httpd.shutdown()
     httpd.server_close()
     thread.join()
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    """The same server behind TLS, with a self-signed certificate for news.test only."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl makes the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", "/CN=news.test", "-addext", "subjectAltName=DNS:news.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.names = []
+    context.sni_callback = lambda sock, name, ctx: server.names.append(name)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.cert = cert
+    return server
 
 
 def stub(**names):
@@ -310,3 +334,23 @@ def test_the_default_resolver_is_the_system_one_and_its_failure_is_unreachable(n
         fetch("https://example.test/")
     assert error.value.code == "unreachable"
     assert no_real_dns == [("example.test", 443)]
+
+
+def test_https_checks_the_certificate_for_the_name_though_the_address_is_dialled(
+    tls_server, monkeypatch
+):
+    url = f"https://news.test:{tls_server.server_port}/page"
+    with pytest.raises(EgressError) as error:  # self-signed: not trusted by the default context
+        fetch(url, resolver=LOCAL)
+    assert error.value.code == "tls_error"
+    assert tls_server.names == ["news.test"]  # SNI names the host, not 127.0.0.1
+
+    trusting = ssl.create_default_context(cafile=str(tls_server.cert))
+    monkeypatch.setattr(egress.ssl, "create_default_context", lambda: trusting)
+    page = fetch(url, resolver=LOCAL)
+    assert (page.status, page.body, page.ip) == (200, b"<p>hello</p>", "127.0.0.1")
+    with pytest.raises(EgressError) as error:  # the same address under another name
+        fetch(
+            f"https://other.test:{tls_server.server_port}/", resolver=stub(other_test=["127.0.0.1"])
+        )
+    assert error.value.code == "tls_error"
