@@ -176,9 +176,7 @@ def _addresses(target, resolver, allow_loopback):
     else:
         try:
             found = [ip_address(a.split("%")[0]) for a in resolver(target.host, target.port)]
-        except EgressError:
-            raise
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # an EgressError from the resolver passes as is
             raise EgressError(f"cannot resolve {target.host}: {exc}", "unreachable") from exc
     if not found:
         raise EgressError(f"{target.host} has no address", "unreachable")
@@ -238,7 +236,7 @@ def _connect(target, ip, deadline, allow_loopback):
     return sock, str(peer)
 
 
-def _get(target, ips, deadline, *, max_bytes, accept, allow_loopback):
+def _get(target, ips, deadline, max_bytes, accept, allow_loopback):
     for number, ip in enumerate(ips, 1):
         try:
             sock, peer = _connect(target, ip, deadline, allow_loopback)
@@ -301,12 +299,7 @@ def fetch(
             deadline.remaining()  # name resolution cannot be interrupted: check after it
             try:
                 status, headers, body, peer = _get(
-                    target,
-                    ips,
-                    deadline,
-                    max_bytes=max_bytes,
-                    accept=accept,
-                    allow_loopback=allow_loopback,
+                    target, ips, deadline, max_bytes, accept, allow_loopback
                 )
             except EgressError:
                 raise
