@@ -207,6 +207,11 @@ NEWSROOM_UPDATES_PER_PAGE = int(os.environ.get("NEWSROOM_UPDATES_PER_PAGE", "20"
 NEWSROOM_POLL_MAX_AGE = int(os.environ.get("NEWSROOM_POLL_MAX_AGE", "5"))
 NEWSROOM_POLL_INTERVAL = int(os.environ.get("NEWSROOM_POLL_INTERVAL", "10"))
 
+# articles/egress.py refuses loopback addresses and ports other than 80 and 443, so a pasted URL
+# cannot reach services on this machine. Its tests need a server of their own on 127.0.0.1: they
+# turn this on for themselves. Never from the environment: no deployment should be able to.
+NEWSROOM_EGRESS_ALLOW_LOOPBACK_FOR_TESTS = False
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
