@@ -211,6 +211,8 @@ NEWSROOM_POLL_INTERVAL = int(os.environ.get("NEWSROOM_POLL_INTERVAL", "10"))
 # cannot reach services on this machine. Its tests need a server of their own on 127.0.0.1: they
 # turn this on for themselves. Never from the environment: no deployment should be able to.
 NEWSROOM_EGRESS_ALLOW_LOOPBACK_FOR_TESTS = False
+# The User-Agent of the server's own fetches; empty: Newsroom, the site address and its name.
+NEWSROOM_EGRESS_USER_AGENT = os.environ.get("NEWSROOM_EGRESS_USER_AGENT", "")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
