@@ -20,10 +20,13 @@ and from model ``save()`` methods.
 
 import html
 import re
+from xml.etree.ElementTree import Element, SubElement
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 
 __all__ = ["render_markdown", "sanitize_html"]
 
@@ -37,6 +40,55 @@ MARKDOWN_EXTENSIONS = (
     "abbr",
     "toc",
 )
+
+
+# The dashes an attribution line starts with: em dash, en dash, or two hyphens typed for one.
+_ATTRIBUTION_DASHES = ("\u2014", "\u2013", "--")
+
+
+class _AttributedQuotes(Treeprocessor):
+    """A blockquote whose last paragraph is an attribution ("— [Yahoo!](https://…)") becomes
+    `<figure><blockquote cite="…">…</blockquote><figcaption><cite>…</cite></figcaption></figure>`,
+    `cite` taken from the attribution's last web link. Pure: the citation it matches is found
+    by its address, on the page, not here."""
+
+    def run(self, root):
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for quote in list(root.iter("blockquote")):
+            paragraphs = [child for child in quote if child.tag == "p"]
+            if len(paragraphs) < 2 or quote[-1] is not paragraphs[-1]:
+                continue
+            attribution = paragraphs[-1]
+            text = (attribution.text or "").lstrip()
+            dash = next((d for d in _ATTRIBUTION_DASHES if text.startswith(d)), None)
+            links = [
+                a
+                for a in attribution.iter("a")
+                if a.get("href", "").startswith(("https://", "http://"))
+            ]
+            if dash is None or not links:
+                continue
+            parent = parents.get(quote)
+            if parent is None:
+                continue
+            quote.remove(attribution)
+            quote.set("cite", links[-1].get("href"))
+            figure = Element("figure")
+            parent.insert(list(parent).index(quote), figure)
+            parent.remove(quote)
+            figure.append(quote)
+            caption = SubElement(figure, "figcaption")
+            cite = SubElement(caption, "cite")
+            cite.text = text[len(dash) :].lstrip()
+            cite.extend(list(attribution))
+            figure.tail = quote.tail
+            quote.tail = None
+
+
+class _AttributedQuotesExtension(Extension):
+    def extendMarkdown(self, md):
+        # After the inline patterns (priority 20), so the attribution's links are elements.
+        md.treeprocessors.register(_AttributedQuotes(md), "attributed_quotes", 5)
 
 
 def _extension_configs() -> dict[str, dict[str, object]]:
@@ -174,7 +226,7 @@ def _new_markdown() -> markdown.Markdown:
     """A fresh converter: ``markdown.Markdown`` instances keep state and are not
     thread-safe, so none is shared between calls."""
     return markdown.Markdown(
-        extensions=list(MARKDOWN_EXTENSIONS),
+        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension()],
         extension_configs=_extension_configs(),
         output_format="html",
     )

@@ -580,3 +580,40 @@ def test_allowlist_constants_contain_nothing_dangerous():
         assert "style" not in attributes
         assert not any(name.startswith("on") for name in attributes)
     assert set(rendering.ALLOWED_URL_SCHEMES) == SAFE_SCHEMES
+
+
+# --- Attributed quotes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("dash", ["—", "–", "--"])
+def test_a_quote_whose_last_line_is_an_attribution_becomes_a_figure_citing_it(dash):
+    html = render_markdown(
+        "> La direction lucrative de l’entreprise.\n>\n"
+        f"> {dash} Kara Swisher, [Yahoo!](https://www.yahoo.com/a?x=1)\n\nSuite."
+    )
+    assert html.startswith('<figure><blockquote cite="https://www.yahoo.com/a?x=1">')
+    assert "<p>La direction lucrative de l’entreprise.</p>" in html
+    assert (
+        "<figcaption><cite>Kara Swisher, "
+        '<a href="https://www.yahoo.com/a?x=1" rel="noopener noreferrer">Yahoo!</a>'
+        "</cite></figcaption></figure>"
+    ) in html
+    assert_safe_html(html)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "> Une seule ligne.",
+        "> Texte\n>\n> — sans lien",
+        "> Texte\n>\n> Pas de tiret [x](https://example.org/)",
+        "> Texte\n>\n> — [x](javascript:alert(1))",
+        "> Texte\n>\n> — [x](/relative/)",
+    ],
+    ids=["one line", "no link", "no dash", "hostile link", "relative link"],
+)
+def test_other_quotes_stay_plain_blockquotes(source):
+    html = render_markdown(source)
+    assert "<figure>" not in html
+    assert "cite=" not in html
+    assert_safe_html(html)

@@ -149,7 +149,11 @@ UPDATES = [
             f"({clock(ANNOUNCED, PARIS)} à Paris), le conseil "
             "d’administration d’OpenAI annonce que Sam Altman quitte la direction générale. "
             "Il lui reproche de ne pas avoir été « constamment franc » dans ses échanges avec "
-            "lui. **Mira Murati**, directrice technique, assure l’intérim."
+            "lui. **Mira Murati**, directrice technique, assure l’intérim.\n\n"
+            "> He was not consistently candid in his communications with the board, hindering "
+            "its ability to exercise its responsibilities.\n>\n"
+            "> — Le conseil d’administration, "
+            "[OpenAI](https://openai.com/blog/openai-announces-leadership-transition)"
         ),
     },
     {
