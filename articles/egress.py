@@ -15,10 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
+
+from articles import links
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # a cited article page with inline assets is well under this
 DEFAULT_TIMEOUT = 20.0  # seconds for the whole fetch, every redirect included
@@ -27,15 +29,6 @@ MAX_REDIRECTS = 5
 DEFAULT_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SCHEME_PORTS = {"http": 80, "https": 443}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-# Named as well as caught by the ranges below: these answer with cloud credentials, so they must
-# stay refused even if a future ipaddress release reclassifies a range.
-METADATA_ADDRESSES = frozenset(
-    ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
-)
-NAT64 = IPv6Network("64:ff9b::/96")  # the well-known prefix carries an IPv4 address in its tail
-# WHATWG URL parsing (what browsers and glibc's resolver do): a host whose last label is a
-# number is an IPv4 address in any of its spellings, 2130706433, 0177.0.0.1 or 0x7f.1.
-NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*")
 HOST_NAME = re.compile(r"[a-z0-9_.-]+")
 
 Address = IPv4Address | IPv6Address
@@ -88,29 +81,10 @@ def system_resolver(host, port):
     return [info[4][0] for info in infos]
 
 
-def _embedded(ip):
-    """IPv4 addresses an IPv6 address carries, which a host or tunnel may route to."""
-    if ip.version == 4:
-        return []
-    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-    if ip in NAT64:
-        found.append(IPv4Address(int(ip) & 0xFFFFFFFF))
-    return [a for a in found if a is not None]
-
-
 def blocked_reason(ip):
-    """Why connecting to this address is refused, or None when it is a public one."""
-    if ip in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    for inner in _embedded(ip):
-        if reason := blocked_reason(inner):
-            return f"{reason} (inside {ip})"
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
-        if getattr(ip, f"is_{kind}"):
-            return kind.replace("_", "-")
-    if not ip.is_global:  # CGNAT 100.64/10, documentation and benchmark ranges, ...
-        return "not globally reachable"
-    return None
+    """Why connecting to this address is refused, or None when it is a public one (the rule is
+    articles.links', shared with the validation of cited addresses)."""
+    return None if links.is_public_address(ip) else "not a public address"
 
 
 def _check_address(ip, port, allow_loopback):
@@ -129,11 +103,12 @@ def _literal(host):
             return ip_address(host)
         except ValueError:
             raise EgressError(f"{host!r} is not an IPv6 address", "bad_url") from None
-    if NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
-        try:
-            return IPv4Address(socket.inet_aton(host.rstrip(".")))
-        except OSError:
-            raise EgressError(f"{host!r} is not an IPv4 address", "bad_url") from None
+    if links.looks_numeric(host.rstrip(".").rsplit(".", 1)[-1]):
+        # WHATWG, as browsers and glibc read it: 2130706433, 0177.0.0.1, 0x7f.1 are addresses.
+        address = links.parse_ipv4(host)
+        if address is None:
+            raise EgressError(f"{host!r} is not an IPv4 address", "bad_url")
+        return address
     return None
 
 

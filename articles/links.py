@@ -51,7 +51,7 @@ PRIVATE_SUFFIXES = (
 # Cloud metadata services, named even though the ranges below already cover them: the reason
 # this check exists.
 METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 
 # Full stops browsers read as "." in a host (UTS #46), so "127。0。0。1" is 127.0.0.1.
@@ -155,7 +155,8 @@ def _parse_ipv4_number(part):
     return None
 
 
-def _looks_numeric(label):
+def looks_numeric(label):
+    """A host label that makes the host an IPv4 address (WHATWG): digits, or 0x and hex."""
     return bool(re.fullmatch(r"[0-9]+|0[xX][0-9a-fA-F]*", label))
 
 
@@ -195,7 +196,7 @@ def _parse_host(host):
     labels = bare.split(".")
     if not bare or "" in labels or not all(re.fullmatch(r"[a-z0-9_-]+", x) for x in labels):
         raise _error("host")
-    if _looks_numeric(labels[-1]):
+    if looks_numeric(labels[-1]):
         # WHATWG: a host ending in a number is an IPv4 address or nothing.
         address = parse_ipv4(bare)
         if address is None:
