@@ -1,7 +1,6 @@
 """Forms shared by the admin and the live desk."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
@@ -179,6 +178,6 @@ class CorrectionForm(forms.ModelForm):
     def clean_corrected_at(self):
         at = self.cleaned_data.get("corrected_at")
         validate_plausible_time(at)
-        if at and at > timezone.now() + publishing.CLOCK_SKEW:
-            raise forms.ValidationError(publishing.FUTURE_CORRECTION, code="future")
+        if error := publishing.correction_time_error(at):
+            raise error
         return at

@@ -205,9 +205,7 @@ def end_live(*, story, by):
     if not permissions.can_run_live(by):
         _refuse("You may not end live coverage.")
     # Ending twice keeps the time coverage really ended.
-    return _change_story(
-        story, by, lambda s: _set_live(s, False), allowed=lambda user, s: s.is_live
-    )
+    return _change_story(story, by, lambda s: _set_live(s, False), allowed=permissions.can_end_live)
 
 
 # --- Live updates -----------------------------------------------------------------------------
@@ -365,6 +363,13 @@ def set_key_event(*, update, by, key_event):
 # --- Corrections ------------------------------------------------------------------------------
 
 
+def correction_time_error(at):
+    """Why a correction cannot carry this time, or None: it is made, never scheduled."""
+    if at and at > timezone.now() + CLOCK_SKEW:
+        return ValidationError(FUTURE_CORRECTION, code="future")
+    return None
+
+
 def correction_error(*, by, story=None, update=None, previous=None):
     """Why `by` may not put a correction on this story or update (or change `previous`)."""
     if previous is not None and previous.pk:
@@ -414,8 +419,8 @@ def save_correction(*, correction, by):
         # The desk's corrections are stamped when made: the time readers see as the story's
         # latest change is not typed in.
         correction.corrected_at = timezone.now()
-    if correction.corrected_at and correction.corrected_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"corrected_at": FUTURE_CORRECTION})
+    if error := correction_time_error(correction.corrected_at):
+        raise ValidationError({"corrected_at": error})
     correction.save()
     _touch_targets(
         story_ids=(correction.story_id, previous.get("story_id")),

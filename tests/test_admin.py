@@ -48,6 +48,13 @@ def english(message):
         return escape(str(message))
 
 
+def add_correction(client, *, note, at, story=None, update=None):
+    """POST the correction admin's add form, on a story or an update, dated `at` (day, time)."""
+    target = {"story": story.pk} if story is not None else {"update": update.pk}
+    data = {**target, "note": note, "corrected_at_0": at[0], "corrected_at_1": at[1]}
+    return client.post("/admin/articles/correction/add/", data)
+
+
 def errors_in(response):
     return response.context["adminform"].form.errors if response.context else None
 
@@ -733,15 +740,7 @@ def test_the_add_form_is_not_prefilled_with_the_time_it_was_opened(livedesk_c):
 
 def test_the_live_desk_cannot_add_a_correction_to_a_story(livedesk_c):
     story = factories.story()
-    response = livedesk_c.post(
-        "/admin/articles/correction/add/",
-        {
-            "story": story.pk,
-            "note": "Faux",
-            "corrected_at_0": "2026-01-01",
-            "corrected_at_1": "10:00",
-        },
-    )
+    response = add_correction(livedesk_c, story=story, note="Faux", at=("2026-01-01", "10:00"))
     assert response.status_code == 200
     # Refused for the rule, not for some other error in the form.
     assert "Only an editor can correct a story." in response.content.decode()
@@ -750,15 +749,7 @@ def test_the_live_desk_cannot_add_a_correction_to_a_story(livedesk_c):
 
 def test_the_live_desk_corrects_an_update_of_covered_story_in_the_admin(livedesk_c):
     update = factories.update(factories.live_story())
-    response = livedesk_c.post(
-        "/admin/articles/correction/add/",
-        {
-            "update": update.pk,
-            "note": "Kara",
-            "corrected_at_0": "2026-01-01",
-            "corrected_at_1": "10:00",
-        },
-    )
+    response = add_correction(livedesk_c, update=update, note="Kara", at=("2026-01-01", "10:00"))
     assert response.status_code == 302
     assert update.corrections.get().note == "Kara"
 
@@ -828,15 +819,7 @@ def test_an_action_on_ids_that_are_not_ids_changes_nothing_and_says_so(editor_c,
 
 def test_a_correction_cannot_be_dated_in_the_future(editor_c):
     update = factories.update(factories.live_story())
-    response = editor_c.post(
-        "/admin/articles/correction/add/",
-        {
-            "update": update.pk,
-            "note": "x",
-            "corrected_at_0": "2099-01-01",
-            "corrected_at_1": "00:00",
-        },
-    )
+    response = add_correction(editor_c, update=update, note="x", at=("2099-01-01", "00:00"))
     assert response.status_code == 200
     assert "corrected_at" in errors_in(response)
     assert not update.corrections.exists()
@@ -844,14 +827,6 @@ def test_a_correction_cannot_be_dated_in_the_future(editor_c):
 
 def test_the_desks_corrections_are_stamped_when_made(livedesk_c):
     update = factories.update(factories.live_story())
-    response = livedesk_c.post(
-        "/admin/articles/correction/add/",
-        {
-            "update": update.pk,
-            "note": "x",
-            "corrected_at_0": "2020-01-01",
-            "corrected_at_1": "00:00",
-        },
-    )
+    response = add_correction(livedesk_c, update=update, note="x", at=("2020-01-01", "00:00"))
     assert response.status_code == 302
     assert abs((timezone.now() - update.corrections.get().corrected_at).total_seconds()) < 5

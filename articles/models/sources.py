@@ -1,7 +1,6 @@
 """Sources (the outlets a story cites) and citations (the articles it cites, with their quotes)."""
 
 import contextlib
-import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -180,12 +179,3 @@ class Citation(CleanTextModel):
     def host(self):
         """The host as readers see it (punycode when its scripts are mixed)."""
         return display_host(self.url)
-
-    @property
-    def local_time(self):
-        """Its publication time in the zone the source reported it in, when known."""
-        if self.published_at is None:
-            return None
-        if not self.time_zone:
-            return self.published_at
-        return self.published_at.astimezone(zoneinfo.ZoneInfo(self.time_zone))
