@@ -46,8 +46,11 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo
 
+# The task worker (archiving, captures, renditions) runs beside the server and stops with it.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, live desk: /desk/)"
+	@$(PY) manage.py db_worker --interval 2 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Connections are not kept between requests in tests: the live server's threads would otherwise

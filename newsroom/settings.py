@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -211,6 +212,14 @@ NEWSROOM_POLL_INTERVAL = int(os.environ.get("NEWSROOM_POLL_INTERVAL", "10"))
 # cannot reach services on this machine. Its tests need a server of their own on 127.0.0.1: they
 # turn this on for themselves. Never from the environment: no deployment should be able to.
 NEWSROOM_EGRESS_ALLOW_LOOPBACK_FOR_TESTS = False
+# Background work (archiving cited pages, capturing posts, making renditions) is queued in the
+# database and run by `manage.py db_worker` (`make run` starts one beside the server). The tests
+# run each task at once, inside the test (tests/conftest.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("NEWSROOM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 # The User-Agent of the server's own fetches; empty: Newsroom, the site address and its name.
 NEWSROOM_EGRESS_USER_AGENT = os.environ.get("NEWSROOM_EGRESS_USER_AGENT", "")
 

@@ -1,8 +1,34 @@
+import socket
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 
 from tests import factories
+
+# A task runs at once, inside the test that queued it: what the worker would do later is checked
+# in the same test. Set before any backend is built (the first enqueue builds it).
+django_settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    # Tests never reach the internet: no name but this machine's resolves, so a task that would
+    # fetch a real site (an archive, a capture) fails as it would offline. Tests of fetching pass
+    # egress a resolver of their own and serve on 127.0.0.1.
+    real = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.lower() not in LOOPBACK_NAMES:
+            raise socket.gaierror(socket.EAI_NONAME, f"tests never reach the internet ({name})")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
 
 
 @pytest.fixture(autouse=True)
