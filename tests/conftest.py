@@ -1,3 +1,4 @@
+import ipaddress
 import socket
 
 import pytest
@@ -29,6 +30,23 @@ def _offline(monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    # An address written as such (a cited https://203.0.113.9/) resolves without asking: the
+    # connection itself is held to this machine.
+    real_connect = socket.socket.connect
+
+    def connect_loopback_only(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise OSError(f"tests never reach the internet ({address[0]})")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect_loopback_only)
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return host.lower() in LOOPBACK_NAMES
 
 
 @pytest.fixture(autouse=True)
