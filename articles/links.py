@@ -374,3 +374,23 @@ def display_host(url):
     if any(len(_scripts(label)) > 1 for label in labels):
         return host
     return ".".join(labels)
+
+
+def site_key(url):
+    """The host a source and its articles share: lower case, ASCII, without "www." (the
+    homepage https://www.wsj.com/ and the article https://wsj.com/... are one site)."""
+    try:
+        host = urlsplit(normalise_url(url)).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def matching_site(host, sites):
+    """The longest of `sites` (site keys) that `host` is or is a subdomain of: an article on
+    finance.yahoo.com belongs to the source whose homepage is yahoo.com."""
+    best = ""
+    for site in sites:
+        if site and (host == site or host.endswith("." + site)) and len(site) > len(best):
+            best = site
+    return best or None

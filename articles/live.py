@@ -6,16 +6,17 @@ updates however many come after them; the story's own address shows the latest o
 
 import math
 import re
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_objects
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 
 from articles import caching
-from articles.models import LiveUpdate
+from articles.models import Correction, LiveUpdate
 from articles.times import EPOCH, epoch_micros
 
 MAX_CHANGES = 100
@@ -61,15 +62,6 @@ class Cursor(NamedTuple):
 
 CURSOR_PATTERN = re.compile(r"(?P<micros>\d{1,17})(?:\.(?P<id>\d{1,18}))?")
 MAX_MICROS = 10**17
-
-
-def with_corrections(updates, story=None):
-    """Attach what an update's partial prints: its corrections and its (already loaded) story."""
-    prefetch_related_objects(updates, "corrections")
-    if story is not None:
-        for update in updates:
-            update.story = story
-    return updates
 
 
 def page_number_of(position):
@@ -135,7 +127,10 @@ class LiveStream:
         on_page = {update.pk for update in self.updates}
         for event in self.key_events:
             event.is_on_this_page = event.pk in on_page
-        with_corrections(self.updates + ([self.pinned] if self.pinned else []), story)
+        # The story's own corrections come in the same query as those of the shown updates.
+        self.corrections = story_corrections(
+            story, self.updates + ([self.pinned] if self.pinned else [])
+        )
 
     @property
     def is_latest(self):
@@ -187,26 +182,58 @@ def next_cursor(changes, more, since, now):
     return cursor, more and cursor == reached
 
 
+def story_corrections(story, updates=()):
+    """The story's own corrections (each with who made it), and those of `updates` attached to
+    them as their prefetched corrections: one query for both, on the page and in the poll."""
+    ids = [update.pk for update in updates]
+    rows = list(
+        Correction.objects.filter(Q(story_id=story.pk) | Q(update_id__in=ids)).select_related(
+            "by__author"
+        )
+    )
+    by_update = defaultdict(list)
+    for correction in rows:
+        if correction.update_id is not None:
+            by_update[correction.update_id].append(correction)
+    for update in updates:
+        attached = update.corrections.all()  # a queryset, filled here instead of by a query
+        attached._result_cache = by_update.get(update.pk, [])
+        attached._prefetch_done = True
+        update._prefetched_objects_cache = {
+            **getattr(update, "_prefetched_objects_cache", {}),
+            "corrections": attached,
+        }
+        update.story = story
+    return [correction for correction in rows if correction.story_id is not None]
+
+
 def poll_tag(story, since, cursor, more, changes):
     """What a poll's answer depends on, for its ETag: the rows and versions it sends, the
     cursor and `more` (the same rows held back by the commit lag and released once it has
-    passed are two different answers), and the coverage (`is_live`, `coverage_html`)."""
+    passed are two different answers), the coverage (`is_live`, `coverage_html`) and the
+    story's own change time (`corrections_html`: a story correction made, edited or deleted
+    moves it, see publishing._touch_targets)."""
     digest = caching.digest(";".join(f"{u.pk}:{u.version}" for u in changes))
     started, ended = _timestamp(story.live_started_at), _timestamp(story.live_ended_at)
     coverage = f"{story.is_live:d}-{started}-{ended}"
-    return f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{coverage}"
+    story_changed = _timestamp(story.updated_at)
+    return f"{story.pk}-{since}-{cursor}-{more:d}-{digest}-{coverage}-{story_changed}"
 
 
 def poll_payload(story, changes, cursor, more):
     """The poll's answer, its markup rendered by the page's own partials (in the active
-    language: the caller sets the story's)."""
-    with_corrections(changes, story)
+    language: the caller sets the story's). One query loads every correction it prints."""
+    corrections = story_corrections(story, changes)
     return {
         "cursor": str(cursor),
         "more": more,
         "is_live": story.is_live,
         # The page's "Coverage started … · ended …" line, from the page's own partial.
         "coverage_html": render_to_string("articles/story_detail.html#coverage", {"story": story}),
+        "corrections_html": render_to_string(
+            "articles/story_detail.html#story_corrections",
+            {"story": story, "corrections": corrections},
+        ),
         "updates": [_change_payload(story, update) for update in changes],
     }
 

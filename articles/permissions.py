@@ -70,6 +70,16 @@ def can_edit_story(user, story):
     return story.created_by_id == user.pk and story.status == Story.Status.DRAFT
 
 
+def can_archive(user, citation):
+    """Archiving a cited page (or retrying): whoever may edit the story that cites it."""
+    return can_edit_story(user, citation.story)
+
+
+def can_download_capture(user, citation):
+    """The WARC file as fetched, scripts and all: staff who may see the story in the admin."""
+    return can_preview(user, citation.story)
+
+
 def can_preview(user, story):
     """Staff who may see the story in the admin see its page before readers do."""
     return (

@@ -12,6 +12,7 @@ urlpatterns = [
     path("stories/<slug:slug>/", views.story_detail, name="story"),
     path("stories/<slug:slug>/updates/", views.update_changes, name="update_changes"),
     path("stories/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update"),
+    path("stories/<slug:slug>/sources/<int:pk>/", views.citation_archive, name="citation_archive"),
     path("preview/stories/<int:pk>/", views.story_preview, name="story_preview"),
     path("feeds/stories/<slug:slug>/updates/", feeds.LiveUpdatesFeed(), name="update_feed"),
     path("desk/", desk.index, name="desk"),

@@ -17,7 +17,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from articles import caching, live, permissions, structured_data
-from articles.models import Author, LiveUpdate, Section, Source, Story
+from articles.models import Author, Citation, LiveUpdate, Section, Source, Story
 
 STORIES_PER_PAGE = 20
 
@@ -158,7 +158,7 @@ def story_modified_at(story, stream, corrections):
 def _story_context(story, page, changed, base_url="", *, polls=True):
     """`polls`: the latest page polls, so a story without coverage yet can still go live."""
     stream = live.LiveStream(story, page) if story.has_live_coverage else None
-    corrections = list(story.corrections.all())
+    corrections = stream.corrections if stream else live.story_corrections(story)
     # One query whatever their number: each with its outlet and the relay it came through.
     citations = list(story.citations.select_related("source", "via__source"))
     modified_at = story_modified_at(story, stream, corrections)
@@ -192,7 +192,7 @@ def update_detail(request, slug, pk):
     update = get_object_or_404(
         LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
     )
-    live.with_corrections([update], story)
+    live.story_corrections(story, [update])
     position = (
         LiveUpdate.objects.published()
         .filter(story=story)
@@ -216,6 +216,32 @@ def update_detail(request, slug, pk):
 
 
 @require_safe
+def citation_archive(request, slug, pk):
+    """The local copy of a cited page: its readable text as captured, with the date, in plain
+    paragraphs (nothing of the page's markup or scripts comes through)."""
+    try:
+        story = _published_story(slug)
+    except StoryWithdrawn as gone:
+        return _withdrawn_response(request, gone.story)
+    citation = get_object_or_404(
+        Citation.objects.select_related("source").exclude(readable_text=""),
+        story=story,
+        pk=pk,
+        capture_state=Citation.Capture.DONE,
+    )
+    paragraphs = [line.strip() for line in citation.readable_text.splitlines() if line.strip()]
+    with translation.override(story.language):
+        response = render(
+            request,
+            "articles/citation_archive.html",
+            {"story": story, "citation": citation, "paragraphs": paragraphs},
+        )
+    # Someone else's article, kept as evidence: not for search engines to index as ours.
+    response["X-Robots-Tag"] = "noindex"
+    return caching.public(response, max_age=300)
+
+
+@require_safe
 def update_changes(request, slug):
     """The polling endpoint: every update created, edited or deleted since the cursor."""
     try:
@@ -224,7 +250,14 @@ def update_changes(request, slug):
         return JsonResponse({"error": str(error)}, status=400)
     story = get_object_or_404(
         Story.objects.published().only(
-            "id", "slug", "time_zone", "language", "is_live", "live_started_at", "live_ended_at"
+            "id",
+            "slug",
+            "time_zone",
+            "language",
+            "is_live",
+            "live_started_at",
+            "live_ended_at",
+            "updated_at",
         ),
         slug=slug,
     )

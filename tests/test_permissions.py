@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from articles import permissions
-from articles.models import Correction, Story
+from articles.models import Citation, Correction, Story
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,15 @@ RULES = {
             "owner": "X . . . . . . .",  # their own draft, nothing once it left draft
             "editor": EVERY,
         },
+    ),
+    "can_archive": (
+        lambda user, story, update: permissions.can_archive(user, Citation(story=story)),
+        # Whoever may edit the citing story, as its citations are part of it.
+        {"owner": "X . . . . . . .", "editor": EVERY},
+    ),
+    "can_download_capture": (
+        lambda user, story, update: permissions.can_download_capture(user, Citation(story=story)),
+        {"owner": EVERY, "reporter": EVERY, "desk": EVERY, "editor": EVERY},
     ),
     "can_preview": (
         lambda user, story, update: permissions.can_preview(user, story),

@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from articles.admin.stories import AuthorAdmin, SectionAdmin, SourceAdmin, StoryAdmin
+from articles.admin.sources import CitationAdmin, SourceAdmin
+from articles.admin.stories import AuthorAdmin, SectionAdmin, StoryAdmin
 from articles.admin.updates import CorrectionAdmin, LiveUpdateAdmin
 
 admin.site.site_header = _("Newsroom")
@@ -12,6 +13,7 @@ admin.site.index_title = _("Editorial desk")
 
 __all__ = [
     "AuthorAdmin",
+    "CitationAdmin",
     "CorrectionAdmin",
     "LiveUpdateAdmin",
     "SectionAdmin",

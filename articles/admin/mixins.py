@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from articles.forms import (
     STALE_MESSAGE,
 )
-from articles.models import StaleEditError
+from articles.models import StaleEditError, Story
 
 # ASCII digits: str.isdigit() takes "²" and "①", which the database lookup then refuses.
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
@@ -128,3 +128,32 @@ class EditorialAdmin(
 
 class NewsroomAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     """The admin of the other models: sections, authors, corrections."""
+
+
+class PartOfTheStoryInline:
+    """Rows that are part of the story, as an M2M row would be (its byline, its citations):
+    whoever may edit the story may edit them (a reporter on their own draft), whatever the
+    rights on the row's model itself."""
+
+    def _story_admin(self):
+        return self.admin_site.get_model_admin(Story)
+
+    def _may_edit_story(self, request, obj):
+        story_admin = self._story_admin()
+        if obj is None:
+            return story_admin.has_add_permission(request) or story_admin.has_change_permission(
+                request
+            )
+        return story_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._story_admin().has_view_or_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return self._may_edit_story(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit_story(request, obj)

@@ -2,19 +2,19 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from articles import permissions, publishing
-from articles.admin.mixins import EditorialAdmin, NewsroomAdmin
+from articles import archiving, permissions, publishing
+from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
     VersionCheckedForm,
 )
-from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Source, Story
+from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Story
 
 
 @admin.register(Section)
@@ -41,80 +41,12 @@ class AuthorAdmin(NewsroomAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PartOfTheStoryInline:
-    """Rows that are part of the story, as an M2M row would be (its byline, its citations):
-    whoever may edit the story may edit them (a reporter on their own draft), whatever the
-    rights on the row's model itself."""
-
-    def _story_admin(self):
-        return self.admin_site.get_model_admin(Story)
-
-    def _may_edit_story(self, request, obj):
-        story_admin = self._story_admin()
-        if obj is None:
-            return story_admin.has_add_permission(request) or story_admin.has_change_permission(
-                request
-            )
-        return story_admin.has_change_permission(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return self._story_admin().has_view_or_change_permission(request, obj)
-
-    def has_add_permission(self, request, obj):
-        return self._may_edit_story(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_edit_story(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_edit_story(request, obj)
-
-
 class BylineInline(PartOfTheStoryInline, admin.TabularInline):
     model = Byline
     extra = 1
     autocomplete_fields = ["author"]
     verbose_name = _("author")
     verbose_name_plural = _("byline (in order)")
-
-
-class CitationInline(PartOfTheStoryInline, admin.StackedInline):
-    model = Citation
-    extra = 0
-    autocomplete_fields = ["source"]
-    fields = [
-        ("source", "url"),
-        ("title", "author"),
-        ("published_at", "time_zone"),
-        "quote",
-        ("via", "position"),
-        "archived_url",
-    ]
-    verbose_name_plural = _("sources cited")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "via":
-            # A relay is another citation of this story.
-            story_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Citation.objects.filter(story_id=story_id or 0).select_related(
-                "source"
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(Source)
-class SourceAdmin(NewsroomAdmin):
-    list_display = ["name", "kind", "homepage_url", "citation_count"]
-    list_filter = ["kind"]
-    search_fields = ["name", "homepage_url", "reliability_notes"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations"))
-
-    @admin.display(description=_("citations"), ordering="citation_count")
-    def citation_count(self, obj):
-        return obj.citation_count
 
 
 class CorrectionInline(admin.StackedInline):
@@ -257,8 +189,15 @@ class StoryAdmin(EditorialAdmin):
                 publishing.delete_correction(correction=obj, by=request.user)
             else:
                 obj.delete()
+        to_archive = []
         for obj in instances:
-            if isinstance(obj, Correction):
+            if isinstance(obj, Citation):
+                # A new article, or an address that changed, is archived in the background.
+                stored = Citation.objects.filter(pk=obj.pk).values_list("url", flat=True).first()
+                obj.save()
+                if obj.url != stored:
+                    to_archive.append(obj)
+            elif isinstance(obj, Correction):
                 publishing.save_correction(correction=obj, by=request.user)
             elif isinstance(obj, LiveUpdate) and obj.pk is None:
                 # The form has checked the time, with its confirmation box.
@@ -266,6 +205,8 @@ class StoryAdmin(EditorialAdmin):
             else:
                 obj.save()
         formset.save_m2m()
+        for citation in to_archive:
+            archiving.queue(citation)
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):

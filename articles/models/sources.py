@@ -8,7 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.links import display_host, normalise_url, validate_public_url
+from articles.links import (
+    display_host,
+    matching_site,
+    normalise_url,
+    site_key,
+    validate_public_url,
+)
 from articles.models.base import CleanTextModel, validate_plausible_time, validate_time_zone
 from articles.models.stories import Story
 
@@ -45,6 +51,19 @@ class Source(CleanTextModel):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def proposed_for(cls, url):
+        """The source whose homepage the URL's host belongs to, or None: what pasting an
+        article's address proposes."""
+        host = site_key(url)
+        if not host:
+            return None
+        sites = {}
+        for source in cls.objects.exclude(homepage_url="").only("pk", "name", "homepage_url"):
+            sites.setdefault(site_key(source.homepage_url), source)
+        found = matching_site(host, sites)
+        return sites[found] if found else None
 
     def save(self, *args, **kwargs):
         if self.homepage_url:
@@ -112,11 +131,14 @@ class Citation(CleanTextModel):
         validators=[validate_public_url],
         help_text=_("A copy kept elsewhere, e.g. by the Wayback Machine."),
     )
-    # The local capture, made through the egress helper (archiving lands with its task).
+    # The local capture (articles/archiving.py, run by the archive_citation task).
     warc_file = models.FileField(_("WARC capture"), upload_to="captures/", blank=True)
     readable_text = models.TextField(_("readable text"), blank=True, editable=False)
     http_status = models.PositiveSmallIntegerField(
         _("HTTP status"), null=True, blank=True, editable=False
+    )
+    captured_title = models.CharField(
+        _("captured title"), max_length=300, blank=True, editable=False
     )
     captured_at = models.DateTimeField(_("captured"), null=True, blank=True, editable=False)
     capture_state = models.CharField(
@@ -174,6 +196,14 @@ class Citation(CleanTextModel):
         raise ValidationError(
             {"via": ValidationError(_("This chain of relays is too long."), code="via_long")}
         )
+
+    @property
+    def has_archived_copy(self):
+        """A local copy readers can open: captured, with text to show."""
+        return self.capture_state == self.Capture.DONE and bool(self.readable_text)
+
+    def get_archive_url(self):
+        return reverse("articles:citation_archive", args=[self.story.slug, self.pk])
 
     @property
     def host(self):

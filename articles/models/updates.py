@@ -214,6 +214,8 @@ class Correction(CleanTextModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Who wrote, changed or deleted a correction, and what it said before.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["corrected_at", "id"]
@@ -231,3 +233,13 @@ class Correction(CleanTextModel):
 
     def __str__(self):
         return self.note[:80]
+
+    @property
+    def signature(self):
+        """Who made it, as readers see it: their byline name, else the account's full name;
+        never a login name. Empty when neither is known (the page then says the newsroom)."""
+        user = self.by
+        if user is None:
+            return ""
+        author = getattr(user, "author", None)
+        return author.name if author is not None else user.get_full_name()

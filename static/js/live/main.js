@@ -1,5 +1,6 @@
 // Keeps an open story page current: polls the story's change feed and places what it returns
 // in the stream, the pinned slot and the key-events list. The page is complete without it.
+import { createCorrections } from "./corrections.js";
 import { createCoverage } from "./coverage.js";
 import { announcer } from "./dom.js";
 import { createPoller } from "./poller.js";
@@ -15,6 +16,7 @@ function start() {
   const announce = announcer(section.querySelector("[data-live-status]"));
   const coverage = createCoverage(section, { announce });
   const stream = createStream(section, { announce });
+  const corrections = createCorrections({ announce, label: section.dataset.labelCorrection });
   decorate(section);
   startMinuteTick(section);
 
@@ -29,6 +31,7 @@ function start() {
     onChanges(data) {
       // Coverage first, so that updates posted as it starts land in a revealed section.
       coverage.set(data.is_live !== false, data.coverage_html);
+      corrections.set(data.corrections_html);
       stream.apply(data.updates || []);
     },
   });
