@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from articles import archiving, links, permissions
 from articles.admin.mixins import ID_PATTERN, NewsroomAdmin, PartOfTheStoryInline
@@ -244,14 +245,22 @@ class CitationAdmin(NewsroomAdmin):
         if queued:
             self.message_user(
                 request,
-                _("%(n)d page(s) queued for archiving: the copies appear here when made.")
+                ngettext(
+                    "%(n)d page queued for archiving: its copy appears here when made.",
+                    "%(n)d pages queued for archiving: the copies appear here when made.",
+                    queued,
+                )
                 % {"n": queued},
                 messages.SUCCESS,
             )
         if refused:
             self.message_user(
                 request,
-                _("%(n)d citation(s) skipped: you may not edit the story that cites them.")
+                ngettext(
+                    "%(n)d citation skipped: you may not edit the story that cites it.",
+                    "%(n)d citations skipped: you may not edit the stories that cite them.",
+                    refused,
+                )
                 % {"n": refused},
                 messages.WARNING,
             )

@@ -2,12 +2,15 @@
 17–20 November 2023 as live coverage. Running it again updates the same rows."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from articles import archiving
+from articles.egress import Fetched
 from articles.models import (
     Author,
     Byline,
@@ -47,6 +50,14 @@ SECTIONS = [
     ("Monde", "monde", "L’actualité internationale."),
 ]
 
+# The pages the demo's archived copies are made from, in place of the cited sites.
+CAPTURES = Path(__file__).resolve().parent / "demo_captures"
+
+STORY_CORRECTION = (
+    "Une version précédente de cet article présentait Greg Brockman comme directeur général "
+    "d’OpenAI ; il en était le président et présidait son conseil d’administration."
+)
+
 ANNOUNCED = utc(2023, 11, 17, 20, 28)
 WSJ_REPORT = utc(2023, 11, 20, 5, 42)
 NADELLA = utc(2023, 11, 20, 7, 53)
@@ -78,6 +89,10 @@ CITATIONS = [
         "key": "openai", "source": "openai", "at": ANNOUNCED, "zone": "America/Los_Angeles",
         "url": "https://openai.com/blog/openai-announces-leadership-transition",
         "title": "OpenAI announces leadership transition",
+        "quote": (
+            "He was not consistently candid in his communications with the board, hindering "
+            "its ability to exercise its responsibilities."
+        ),
     },
     {
         "key": "wsj", "source": "wall-street-journal", "at": WSJ_REPORT, "zone": "America/New_York",
@@ -324,6 +339,16 @@ class Command(BaseCommand):
                     },
                 )
         self._citations(story)
+        # A correction to the story itself, signed by the editor, shown at its top.
+        editor = authors[0].user
+        Correction.objects.update_or_create(
+            story=story,
+            defaults={
+                "note": STORY_CORRECTION,
+                "corrected_at": utc(2023, 11, 18, 8, 15),
+                "by": editor,
+            },
+        )
         # The story was last touched when coverage ended, not when the demo was loaded.
         Story.objects.filter(pk=story.pk).update(updated_at=story.live_ended_at)
         return story
@@ -361,6 +386,22 @@ class Command(BaseCommand):
                     ]
                 },
             )  # fmt: skip
+            self._archive(made[item["key"]], item["key"])
+
+    def _archive(self, citation, key):
+        """The citation's archived copy, made from the page the demo ships in place of the
+        cited one (never from the network), through the same code as a real capture."""
+        page = (CAPTURES / f"{key}.html").read_bytes()
+        fetched = Fetched(
+            url=citation.url,
+            status=200,
+            headers={"content-type": "text/html; charset=utf-8"},
+            body=page,
+            content_type="text/html",
+            ip="",
+            redirects=(),
+        )
+        archiving.keep(citation, fetched, captured_at=citation.accessed_at)
 
     def _other_story(self, section, author):
         story = Story.objects.filter(slug="qui-est-emmett-shear").first() or Story(
