@@ -9,15 +9,14 @@ export function createCorrections({ announce, label }) {
   function set(html) {
     const current = document.querySelector("[data-story-corrections]");
     if (!current || !html || html === shown) return;
-    const first = shown === null;
     shown = html;
     const block = parse(html);
     if (!block) return;
     const before = current.querySelectorAll("li").length;
     decorate(block);
     current.replaceWith(block);
-    // The first answer only confirms what the page was rendered with.
-    if (!first && block.querySelectorAll("li").length > before && label) announce(label);
+    // A first answer that only confirms what the page was rendered with says nothing.
+    if (block.querySelectorAll("li").length > before && label) announce(label);
   }
 
   return { set };
