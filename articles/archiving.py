@@ -85,6 +85,11 @@ def capture(citation_id):
         )
     except CaptureFailed as error:
         _fail(citation, str(error))
+    except Exception:
+        # Anything else (storage down, a bug) must not leave the citation "archiving" forever:
+        # the editor sees it failed and can retry; the task's own record keeps the traceback.
+        _fail(citation, _("The capture failed unexpectedly; try again later."))
+        raise
     return _reload(citation)
 
 

@@ -358,3 +358,18 @@ def test_the_citation_admin_shows_why_a_capture_failed(editor_client, outlet):
     html = editor_client.get(f"/admin/articles/citation/{citation.pk}/change/").content.decode()
     assert citation.capture_error.split(":")[0] in html
     assert editor_client.get("/admin/articles/citation/?capture_state=failed").status_code == 200
+
+
+def test_an_unexpected_failure_is_recorded_not_left_pending(origin, outlet, monkeypatch):
+    origin.page("/tech/altman", ARTICLE)
+    citation = cite(factories.story(), outlet)
+
+    def storage_down(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(default_storage, "save", storage_down)
+    with pytest.raises(OSError, match="disk full"):
+        archiving.capture(citation.pk)
+    stored = Citation.objects.get(pk=citation.pk)
+    assert stored.capture_state == Citation.Capture.FAILED
+    assert stored.capture_error

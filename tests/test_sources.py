@@ -102,11 +102,25 @@ def test_the_story_page_costs_the_same_with_2_or_40_citations(client):
     outlet = source()
     for n in range(2):
         cite(few, outlet, f"https://www.wsj.com/{n}")
+    previous = None
     for n in range(40):
-        cite(many, outlet, f"https://www.wsj.com/{n}", via=None)
+        # Each relayed by the one before, each with an archived copy and an external one.
+        previous = cite(
+            many,
+            outlet,
+            f"https://www.wsj.com/{n}",
+            via=previous,
+            archived_url=f"https://web.archive.org/web/2023/https://www.wsj.com/{n}",
+        )
+    Citation.objects.filter(story=many).update(
+        capture_state=Citation.Capture.DONE,
+        readable_text="Le texte.",
+        captured_at=datetime(2023, 11, 20, tzinfo=UTC),
+    )
     small = count_queries(lambda: client.get(few.get_absolute_url()))
     large = count_queries(lambda: client.get(many.get_absolute_url()))
     assert large <= small <= 4
+    assert client.get(many.get_absolute_url()).content.decode().count("/sources/") >= 80
 
 
 def test_an_outlets_page_lists_the_published_stories_that_cite_it(client):
