@@ -6,16 +6,53 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles import permissions, publishing
+from articles import live, permissions, publishing, times
 from articles.forms import STALE_MESSAGE, LiveUpdateEditForm, LiveUpdateForm, add_validation_error
 from articles.models import LiveUpdate, StaleEditError, Story
 
 RECENT_UPDATES = 30
+# Colleagues' posts, edits and deletions appear on an open desk within this many seconds.
+DESK_POLL_SECONDS = 5
+
+
+def wants_json(request):
+    """The desk's script asks for JSON; a plain form post (no JavaScript) gets the page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _item_html(request, update, story):
+    update.story = story
+    return render_to_string(
+        "articles/desk/story.html#desk_update",
+        {"update": update, "story": story, "now": timezone.now()},
+        request=request,
+    )
+
+
+def _item(request, update, story):
+    return {
+        "id": update.pk,
+        "version": update.version,
+        "published": times.epoch_micros(update.published_at),
+        "html": _item_html(request, update, story),
+    }
+
+
+def _posted_message(update, story):
+    """What happened, said as it is: posted now, or scheduled for a time in the story's zone."""
+    if update.published_at > timezone.now():
+        return _("Update scheduled for %(time)s.") % {
+            "time": times.label(update.published_at, story.time_zone)
+        }
+    return _("Update posted.")
 
 
 def desk_access(view):
@@ -65,7 +102,7 @@ def story_desk(request, pk):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                publishing.post_update(
+                update = publishing.post_update(
                     story=story,
                     by=request.user,
                     title=data["title"],
@@ -85,8 +122,19 @@ def story_desk(request, pk):
                     _("Coverage of this story is not live: updates cannot be posted to it."),
                 )
             else:
-                messages.success(request, _("Update posted."))
+                message = _posted_message(update, story)
+                if wants_json(request):
+                    return JsonResponse(
+                        {"message": message, "update": _item(request, update, story)},
+                        status=201,
+                    )
+                messages.success(request, message)
                 return redirect("articles:desk_story", pk=story.pk)
+        if request.method == "POST" and wants_json(request):
+            # The errors, for the script to show beside the fields typed in (kept as typed).
+            errors = {name: [e["message"] for e in found] for name, found in
+                      form.errors.get_json_data().items()}  # fmt: skip
+            return JsonResponse({"errors": errors}, status=400)
         updates = (
             LiveUpdate.objects.filter(story=story)
             .select_related("author")
@@ -95,8 +143,45 @@ def story_desk(request, pk):
         return render(
             request,
             "articles/desk/story.html",
-            {"story": story, "form": form, "updates": updates, "now": timezone.now()},
+            {
+                "story": story,
+                "form": form,
+                "updates": updates,
+                "now": timezone.now(),
+                "cursor": str(live.page_cursor(live.last_change(story), timezone.now())),
+                "poll_interval": DESK_POLL_SECONDS,
+            },
         )
+
+
+@desk_access
+@require_safe
+def changes(request, pk):
+    """The desk's own poll: every update of the story changed since the cursor, drafts,
+    schedules and deletions included (the desk shows them), as the desk's list prints them."""
+    story = get_object_or_404(Story, pk=pk)
+    try:
+        since = live.Cursor.parse(request.GET.get("since", "0"))
+    except ValueError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    rows, more = live.changes_since(story, since)
+    now = timezone.now()
+    cursor, more = live.next_cursor(rows, more, since, now)
+    # A scheduled update's change time is its minute, so the readers' poll holds it back until
+    # then; the desk sees schedules at once (few: sent each time, placed only when newer).
+    seen = {update.pk for update in rows}
+    scheduled = [
+        update
+        for update in LiveUpdate.objects.filter(story=story, published_at__gt=now)
+        .select_related("author")
+        .order_by("published_at")[:RECENT_UPDATES]
+        if update.pk not in seen
+    ]
+    with timezone.override(story.time_zone):
+        items = [_item(request, update, story) for update in [*rows, *scheduled]]
+    return JsonResponse(
+        {"cursor": str(cursor), "more": more, "is_live": story.is_live, "updates": items}
+    )
 
 
 @desk_access
@@ -139,6 +224,15 @@ ACTIONS = {
 }
 
 
+ACTION_MESSAGES = {
+    "pin": gettext_lazy("Update pinned at the top of the story."),
+    "unpin": gettext_lazy("Update unpinned."),
+    "key": gettext_lazy("Marked as a key event."),
+    "unkey": gettext_lazy("No longer a key event."),
+    "restore": gettext_lazy("Update restored."),
+}
+
+
 @desk_access
 @require_POST
 def update_action(request, pk):
@@ -150,9 +244,13 @@ def update_action(request, pk):
     run, arguments = ACTIONS[action]
     run(update=update, by=request.user, **arguments)
     if action == "delete":
-        messages.success(request, _("Update deleted. You can restore it from the list below."))
+        message = _("Update deleted. You can restore it from the list below.")
     else:
-        messages.success(request, _("Update saved."))
+        message = ACTION_MESSAGES.get(action, _("Update saved."))
+    if wants_json(request):
+        update = LiveUpdate.objects.select_related("author", "story").get(pk=update.pk)
+        return JsonResponse({"message": message, "update": _item(request, update, update.story)})
+    messages.success(request, message)
     return redirect("articles:desk_story", pk=update.story_id)
 
 

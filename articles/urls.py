@@ -18,6 +18,7 @@ urlpatterns = [
     path("desk/", desk.index, name="desk"),
     path("desk/stories/<int:pk>/", desk.story_desk, name="desk_story"),
     path("desk/stories/<int:pk>/coverage/", desk.coverage, name="desk_coverage"),
+    path("desk/stories/<int:pk>/changes/", desk.changes, name="desk_changes"),
     path("desk/updates/<int:pk>/edit/", desk.edit_update, name="desk_edit"),
     path("desk/updates/<int:pk>/action/", desk.update_action, name="desk_action"),
 ]

@@ -125,6 +125,10 @@ class EditorialAdmin(
 ):
     """The admin of a model with history and Markdown: stories and live updates."""
 
+    class Media:
+        # Leaving the form with text not saved asks first.
+        js = ["js/admin/unsaved.js"]
+
 
 class NewsroomAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     """The admin of the other models: sections, authors, corrections."""
