@@ -116,3 +116,16 @@ def test_leaving_an_admin_form_with_unsaved_text_asks_first(live_server, open_pa
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     assert "/change/" in page.url
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_editors_dashboard_passes_axe(live_server, open_page, shot, width):
+    editor = factories.user("claire", group="Editor")
+    factories.story(headline="Mon brouillon", status="draft", published_at=None, created_by=editor)
+    live = factories.live_story(headline="En direct")
+    factories.update(live, title="Dernier point")
+    page = open_page(viewport={"width": width, "height": 900})
+    login(page, live_server, "claire")
+    expect(page.locator(".dashboard-board")).to_contain_text("Mon brouillon")
+    assert axe_violations(page) == []
+    shot(page, f"admin-dashboard-{width}")
