@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils.http import http_date
 
-from tests.test_editor import png_bytes
+from tests.factories import png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

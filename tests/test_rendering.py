@@ -26,7 +26,18 @@ SAFE_TAGS = {
 _CELL = {"align", "colspan", "rowspan", "scope"}
 SAFE_ATTRIBUTES = {
     "a": {"href", "title", "rel", "class"},
-    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
+    "img": {
+        "src",
+        "srcset",
+        "sizes",
+        "alt",
+        "title",
+        "width",
+        "height",
+        "loading",
+        "decoding",
+        "fetchpriority",
+    },
     "abbr": {"title"},
     "th": _CELL,
     "td": _CELL,
@@ -35,6 +46,8 @@ SAFE_ATTRIBUTES = {
     "li": {"id"},
     "sup": {"id"},
     "div": {"class"},
+    "figure": {"class"},
+    "span": {"class"},
     "code": {"class"},
     "blockquote": {"cite"},
     "q": {"cite"},
@@ -510,6 +523,9 @@ def test_recursion_in_the_markdown_parser_falls_back_to_plain_paragraphs(monkeyp
     """A nesting that exhausts the stack renders as escaped text instead of a server error."""
 
     class Exploding:
+        def __init__(self, *pictures):
+            pass
+
         def convert(self, text):
             raise RecursionError
 
