@@ -13,36 +13,12 @@ the checks of `articles/images.py`, which trust the bytes instead, and become `I
 from functools import wraps
 
 from django import forms
-from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles import images, permissions
+from articles.forms import CheckedImageField
 from articles.rendering import render_markdown
-
-
-class CheckedImageField(forms.FileField):
-    """A file field whose cleaned value is the `images.CheckedImage`: the upload's bytes
-    checked and re-encoded, or a form error saying what is wrong with them."""
-
-    def __init__(self, *args, check_declared_type=False, **kwargs):
-        self.check_declared_type = check_declared_type
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if not upload or upload is initial:
-            return upload
-        declared = getattr(upload, "content_type", None)
-        if self.check_declared_type and declared not in settings.MARKDOWNX_UPLOAD_CONTENT_TYPES:
-            # The editor's drop zone: a browser that says "SVG" or "HTML" is taken at its word.
-            raise forms.ValidationError(
-                _("This file is not an image we accept (%(formats)s)."),
-                code="not_an_image",
-                params={"formats": images.accepted_names()},
-            )
-        return images.check_upload(upload)
 
 
 class ImageUploadForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from articles.admin.images import ImageAdmin
 from articles.admin.stories import AuthorAdmin, SectionAdmin, SourceAdmin, StoryAdmin
 from articles.admin.updates import CorrectionAdmin, LiveUpdateAdmin
 
@@ -13,6 +14,7 @@ admin.site.index_title = _("Editorial desk")
 __all__ = [
     "AuthorAdmin",
     "CorrectionAdmin",
+    "ImageAdmin",
     "LiveUpdateAdmin",
     "SectionAdmin",
     "SourceAdmin",

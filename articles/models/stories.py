@@ -156,7 +156,12 @@ class Story(CleanTextModel, VersionedModel):
         # An image a story shows cannot be deleted from under it.
         on_delete=models.PROTECT,
         related_name="featured_in",
-        help_text=_("Shown at the top of the story and on social networks' cards."),
+        # Shown on its own, it needs its alt text and how it was made (Image.objects.described).
+        limit_choices_to=~Q(alt_text="") & ~Q(digital_source_type=""),
+        help_text=_(
+            "Shown at the top of the story and on social networks' cards. Only images with "
+            "their alt text and source type filled in can be chosen."
+        ),
     )
     authors = models.ManyToManyField(
         Author, verbose_name=_("authors"), through="Byline", related_name="stories", blank=True
