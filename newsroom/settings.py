@@ -274,7 +274,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Uploads served from object storage or a CDN (django-storages) come from its origin.
+    "img-src": [CSP.SELF, "data:", *filter(None, [os.environ.get("NEWSROOM_MEDIA_ORIGIN")])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
