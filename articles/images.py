@@ -507,9 +507,9 @@ def delete_image(image):
 
 
 def rendition_widths(width):
-    """The widths an image of `width` pixels gets: the configured ones below its own, and its
+    """The widths an image of `width` pixels gets: the configured ones up to its own, and its
     own when it is narrower than the largest (never upscaled)."""
-    widths = [w for w in settings.NEWSROOM_IMAGE_WIDTHS if w < width]
+    widths = [w for w in settings.NEWSROOM_IMAGE_WIDTHS if w <= width]
     if width < max(settings.NEWSROOM_IMAGE_WIDTHS):
         widths.append(width)
     return sorted(set(widths))

@@ -583,3 +583,12 @@ def test_a_webp_is_budgeted_for_the_copies_its_decoder_makes(tmp_path):
     valid, growth = peak_growth_mib(path)
     assert not valid
     assert growth < 32
+
+
+def test_an_image_exactly_the_largest_width_gets_that_width_in_every_smaller_format(settings):
+    settings.NEWSROOM_IMAGE_WIDTHS = (400, 800)
+    image = factories.image(factories.picture_bytes((800, 400), "PNG"))
+    assert rendition_table(image) == [
+        ("AVIF", 400, 200), ("AVIF", 800, 400), ("PNG", 400, 200), ("WEBP", 400, 200),
+        ("WEBP", 800, 400),
+    ]  # fmt: skip
