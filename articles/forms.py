@@ -1,10 +1,11 @@
 """Forms shared by the admin and the live desk."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
-from articles import publishing
+from articles import images, publishing
 from articles.models import Correction, LiveUpdate, validate_plausible_time
 
 STALE_MESSAGE = _(
@@ -45,6 +46,29 @@ class VersionCheckedForm(forms.ModelForm):
             if expected is None or current != expected:
                 raise forms.ValidationError(STALE_MESSAGE, code="stale")
         return cleaned
+
+
+class CheckedImageField(forms.FileField):
+    """A file field whose cleaned value is the `images.CheckedImage`: the upload's bytes
+    checked and re-encoded, or a form error saying what is wrong with them."""
+
+    def __init__(self, *args, check_declared_type=False, **kwargs):
+        self.check_declared_type = check_declared_type
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or upload is initial:
+            return upload
+        declared = getattr(upload, "content_type", None)
+        if self.check_declared_type and declared not in settings.MARKDOWNX_UPLOAD_CONTENT_TYPES:
+            # The editor's drop zone: a browser that says "SVG" or "HTML" is taken at its word.
+            raise forms.ValidationError(
+                _("This file is not an image we accept (%(formats)s)."),
+                code="not_an_image",
+                params={"formats": images.accepted_names()},
+            )
+        return images.check_upload(upload)
 
 
 def add_validation_error(form, error):

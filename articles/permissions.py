@@ -16,6 +16,7 @@ DELETE_UPDATE = "articles.delete_liveupdate"
 ADD_CORRECTION = "articles.add_correction"
 CHANGE_CORRECTION = "articles.change_correction"
 DELETE_CORRECTION = "articles.delete_correction"
+ADD_IMAGE = "articles.add_image"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
 # and extend the groups copy their part of this table as it was when they were written (a
@@ -25,6 +26,7 @@ ROLES = {
         "add_story", "change_story", "view_story",
         "view_section", "view_author", "view_liveupdate", "view_correction",
         "view_source", "view_citation",
+        "add_image", "change_image", "view_image",
     ],
     "Editor": [
         "add_story", "change_story", "delete_story", "view_story",
@@ -36,11 +38,13 @@ ROLES = {
         "add_correction", "change_correction", "delete_correction", "view_correction",
         "add_source", "change_source", "delete_source", "view_source",
         "add_citation", "change_citation", "delete_citation", "view_citation",
+        "add_image", "change_image", "delete_image", "view_image",
     ],
     "Live desk": [
         "view_story", "run_live_coverage", "view_section", "view_author",
         "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
         "add_correction", "view_correction", "view_source", "view_citation",
+        "add_image", "change_image", "view_image",
     ],
 }  # fmt: skip
 
@@ -159,3 +163,8 @@ def can_delete_correction(user, correction):
     if not (_active(user) and user.has_perm(DELETE_CORRECTION)):
         return False
     return can_correct(user, story=correction.story, update=correction.update)
+
+
+def can_upload_image(user):
+    """Upload an image (in the Image admin, or by dropping it into a Markdown editor)."""
+    return _active(user) and user.is_staff and user.has_perm(ADD_IMAGE)

@@ -1,8 +1,10 @@
 """Markdown to safe HTML: the only place in the project where Markdown becomes HTML.
 
 Pipeline: ``render_markdown`` = Markdown -> HTML (``_markdown_to_html``), then
-``sanitize_html``. Later post-processing hooks (embeds, responsive images, attributed
-quotes) belong between those two steps, so their output is sanitised too.
+``sanitize_html``. Uploaded images become responsive pictures from a map of ``Picture`` values
+that the caller resolved beforehand (``articles/images.py``): rendering itself looks nothing
+up. Post-processing hooks (embeds, responsive images, attributed quotes) belong between those
+two steps, so their output is sanitised too.
 
 Why sanitise *after* rendering rather than escaping the input: Markdown lets authors
 write raw HTML, and it also builds HTML itself from link and image syntax
@@ -20,6 +22,9 @@ and from model ``save()`` methods.
 
 import html
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from xml.etree.ElementTree import Element, SubElement
 
 import markdown
@@ -28,7 +33,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["render_markdown", "sanitize_html"]
+__all__ = ["Picture", "image_sources", "render_markdown", "sanitize_html"]
 
 # --- Markdown -------------------------------------------------------------
 
@@ -91,6 +96,131 @@ class _AttributedQuotesExtension(Extension):
         md.treeprocessors.register(_AttributedQuotes(md), "attributed_quotes", 5)
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What a responsive `<picture>` prints, resolved before rendering (articles/images.py).
+
+    `sources` are (MIME type, srcset) pairs, best format first; `srcset` is the fallback
+    image's, in the original's format; the same values fill templates/articles/_picture.html.
+    """
+
+    src: str
+    width: int
+    height: int
+    alt: str = ""
+    srcset: str = ""
+    sizes: str = ""
+    sources: tuple[tuple[str, str], ...] = ()
+    caption: str = ""
+    credit: str = ""
+    disclosure: str = ""
+    featured: bool = False
+
+
+def picture_element(picture: Picture, alt: str | None = None) -> Element:
+    """`<figure><picture>…<img></picture><figcaption>…</figcaption></figure>` for `picture`.
+
+    Lazy unless featured: the featured image is what the reader sees first, so it is fetched
+    first (fetchpriority) rather than after layout.
+    """
+    figure = Element("figure", {"class": "picture"})
+    element = SubElement(figure, "picture")
+    for content_type, srcset in picture.sources:
+        attributes = {"type": content_type, "srcset": srcset}
+        if picture.sizes:
+            attributes["sizes"] = picture.sizes
+        SubElement(element, "source", attributes)
+    img = {"src": picture.src}
+    if picture.srcset:
+        img["srcset"] = picture.srcset
+        if picture.sizes:
+            img["sizes"] = picture.sizes
+    img |= {
+        "width": str(picture.width),
+        "height": str(picture.height),
+        "alt": picture.alt if alt is None else alt,
+        "decoding": "async",
+    }
+    img |= {"fetchpriority": "high"} if picture.featured else {"loading": "lazy"}
+    SubElement(element, "img", img)
+    if picture.caption or picture.credit or picture.disclosure:
+        caption = SubElement(figure, "figcaption")
+        for kind in ("caption", "credit", "disclosure"):
+            if text := getattr(picture, kind):
+                if len(caption):
+                    caption[-1].tail = " "
+                SubElement(caption, "span", {"class": f"picture-{kind}"}).text = text
+    return figure
+
+
+class _Pictures(Treeprocessor):
+    """A paragraph holding nothing but an uploaded image (`![alt](/media/images/…)`, as the
+    editor inserts it) becomes its `<figure>` with the responsive `<picture>`, caption, credit
+    and disclosure. The alt text written in the brackets wins over the image's own."""
+
+    def __init__(self, md, pictures):
+        super().__init__(md)
+        self.pictures = pictures
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "p" or len(child) != 1 or (child.text or "").strip():
+                    continue
+                img = child[0]
+                if img.tag != "img" or (img.tail or "").strip():
+                    continue
+                found = self.pictures.get(img.get("src", ""))
+                if found is None:
+                    continue
+                figure = picture_element(found, alt=img.get("alt") or None)
+                figure.tail = child.tail
+                parent.remove(child)
+                parent.insert(index, figure)
+
+
+class _PicturesExtension(Extension):
+    def __init__(self, pictures):
+        super().__init__()
+        self.pictures = pictures
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Pictures(md, self.pictures), "pictures", 4)
+
+
+class _ImageSources(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attributes = dict(attrs)
+            if attributes.get("src"):
+                self.sources.append((attributes["src"], (attributes.get("alt") or "").strip()))
+
+
+def image_sources(html_text: str | None) -> list[str]:
+    """The `src` of every `<img>` in `html_text`, in order: what a page must resolve to show
+    them as pictures."""
+    return [src for src, _alt in _images(html_text)]
+
+
+def images_without_alt(html_text: str | None) -> list[str]:
+    """The `src` of every `<img>` in `html_text` with no alt text: readers who cannot see it
+    would get nothing."""
+    return [src for src, alt in _images(html_text) if not alt]
+
+
+def _images(html_text):
+    if not html_text or "<img" not in html_text:
+        return []
+    parser = _ImageSources()
+    parser.feed(html_text)
+    parser.close()
+    return parser.sources
+
+
 def _extension_configs() -> dict[str, dict[str, object]]:
     return {
         # Heading ids that keep French words readable: "élection-présidentielle".
@@ -126,7 +256,20 @@ _CELL_ATTRIBUTES = frozenset({"align", "colspan", "rowspan", "scope"})
 
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "a": frozenset({"href", "title", "class"}),  # class: footnote links only
-    "img": frozenset({"src", "alt", "title", "width", "height", "loading", "decoding"}),
+    "img": frozenset(
+        {
+            "src",
+            "srcset",
+            "sizes",
+            "alt",
+            "title",
+            "width",
+            "height",
+            "loading",
+            "decoding",
+            "fetchpriority",
+        }
+    ),
     "abbr": frozenset({"title"}),
     "th": _CELL_ATTRIBUTES,
     "td": _CELL_ATTRIBUTES,
@@ -135,6 +278,8 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "li": frozenset({"id"}),  # footnote targets
     "sup": frozenset({"id"}),  # footnote references
     "div": frozenset({"class"}),  # "footnote" and "toc" only
+    "figure": frozenset({"class"}),  # "picture" only
+    "span": frozenset({"class"}),  # a picture's caption, credit and disclosure
     "code": frozenset({"class"}),  # "language-*" only
     "blockquote": frozenset({"cite"}),
     "q": frozenset({"cite"}),
@@ -153,6 +298,8 @@ LINK_REL = "noopener noreferrer"
 ALLOWED_CLASSES = {
     "div": frozenset({"footnote", "toc"}),
     "a": frozenset({"footnote-ref", "footnote-backref"}),
+    "figure": frozenset({"picture"}),
+    "span": frozenset({"picture-caption", "picture-credit", "picture-disclosure"}),
 }
 _CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 
@@ -162,6 +309,7 @@ _ENUM_VALUES = {
     "scope": frozenset({"row", "col", "rowgroup", "colgroup"}),
     "loading": frozenset({"lazy", "eager"}),
     "decoding": frozenset({"async", "sync", "auto"}),
+    "fetchpriority": frozenset({"high", "low", "auto"}),
 }
 _INTEGER_ATTRIBUTES = {
     "width": re.compile(r"\d{1,5}"),
@@ -222,11 +370,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 # --- Public API -------------------------------------------------------------
 
 
-def _new_markdown() -> markdown.Markdown:
+def _new_markdown(pictures: Mapping[str, Picture] | None = None) -> markdown.Markdown:
     """A fresh converter: ``markdown.Markdown`` instances keep state and are not
     thread-safe, so none is shared between calls."""
+    extras = [_PicturesExtension(pictures)] if pictures else []
     return markdown.Markdown(
-        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension()],
+        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension(), *extras],
         extension_configs=_extension_configs(),
         output_format="html",
     )
@@ -251,10 +400,10 @@ def _defuse(text: str) -> str:
     return text
 
 
-def _markdown_to_html(text: str) -> str:
+def _markdown_to_html(text: str, pictures: Mapping[str, Picture] | None = None) -> str:
     """Unsanitised HTML straight from Markdown. Never output this as is."""
     try:
-        return _new_markdown().convert(_defuse(text))
+        return _new_markdown(pictures).convert(_defuse(text))
     except RecursionError:
         # Some nestings recurse once per level; such a text is shown as plain paragraphs.
         return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
@@ -276,11 +425,15 @@ def sanitize_html(html: str | None) -> str:
     )
 
 
-def render_markdown(text: str | None) -> str:
-    """Render author Markdown to sanitised HTML. Returns "" for None or empty input."""
+def render_markdown(text: str | None, *, pictures: Mapping[str, Picture] | None = None) -> str:
+    """Render author Markdown to sanitised HTML. Returns "" for None or empty input.
+
+    `pictures` maps an image's URL to its `Picture`: such an image alone in its paragraph
+    renders as a responsive figure. Without it, images are plain `<img>` (feeds, stored HTML).
+    """
     if not text:
         return ""
-    return sanitize_html(_markdown_to_html(without_control_characters(text)))
+    return sanitize_html(_markdown_to_html(without_control_characters(text), pictures))
 
 
 # Characters a word processor pastes (vertical tab, form feed, unit separator...) and the others

@@ -73,7 +73,33 @@ def _citations(citations, tz):
     return works
 
 
-def for_story(story, stream, corrections, base_url="", modified_at=None, *, citations=()):
+def absolute_url(url, base_url):
+    """An uploaded file's address for other sites: the site's, unless storage gave a full one."""
+    return url if url.startswith(("https://", "http://")) else f"{base_url}{url}"
+
+
+def image_object(image, base_url=""):
+    """The picture as a schema.org ImageObject, saying how it was made (IPTC digital source
+    type, the URI search engines read for AI-generated images)."""
+    data = {
+        "@type": "ImageObject",
+        "contentUrl": absolute_url(image.file.url, base_url),
+        "url": absolute_url(image.file.url, base_url),
+        "width": image.width,
+        "height": image.height,
+    }
+    if image.caption:
+        data["caption"] = image.caption
+    if image.credit:
+        data["creditText"] = image.credit
+    if image.digital_source_type:
+        data["digitalSourceType"] = image.digital_source_type_uri
+    return data
+
+
+def for_story(
+    story, stream, corrections, base_url="", modified_at=None, *, citations=(), image=None
+):
     tz = story.time_zone
     data = {
         "@context": "https://schema.org",
@@ -89,6 +115,8 @@ def for_story(story, stream, corrections, base_url="", modified_at=None, *, cita
         "articleSection": story.section.name,
         "publisher": {"@type": "Organization", "name": settings.NEWSROOM_NAME},
     }
+    if image is not None:
+        data["image"] = image_object(image, base_url)
     if corrections:
         data["correction"] = _corrections(corrections, tz)
     if citations:

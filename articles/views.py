@@ -16,8 +16,9 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from articles import caching, live, permissions, structured_data
+from articles import caching, images, live, permissions, structured_data
 from articles.models import Author, Citation, LiveUpdate, Section, Source, Story
+from articles.rendering import render_markdown
 
 STORIES_PER_PAGE = 20
 
@@ -83,7 +84,7 @@ def author_detail(request, slug):
 def _published_story(slug):
     """The story readers may see, or 410 for a withdrawn one, or 404."""
     try:
-        return Story.objects.published().for_listing().get(slug=slug)
+        return Story.objects.published().for_listing().with_featured_image().get(slug=slug)
     except Story.DoesNotExist:
         pass
     withdrawn = Story.objects.withdrawn().filter(slug=slug).first()
@@ -126,20 +127,26 @@ def story_detail(request, slug):
     if page is not None and not story.has_live_coverage:
         raise Http404("This story has no pages of updates.")
     changed = live.last_change(story) if story.has_live_coverage else None
-    last_modified = max([story.updated_at] + ([changed] if changed else []))
+    inline = images.images_in(story.body_html, story.summary_html)
+    shown = [image for image in [story.featured_image, *inline.values()] if image]
+    last_modified = max(
+        [story.updated_at, *([changed] if changed else []), *(i.updated_at for i in shown)]
+    )
 
     def render_html():
         return render_to_string(
             "articles/story_detail.html",
-            _story_context(story, page, changed, settings.NEWSROOM_SITE_URL),
+            _story_context(story, page, changed, settings.NEWSROOM_SITE_URL, inline=inline),
             request=request,
         )
 
-    # The page, its render and its ETag are in the story's language.
+    # The page, its render and its ETag are in the story's language; a change to an image it
+    # shows (its caption, its renditions coming in) makes a new key.
+    tag = f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}"
     with translation.override(story.language):
         return caching.cached_page(
             request,
-            tag=f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}",
+            tag=f"{tag}:{images.marker(shown)}",
             render_html=render_html,
             max_age=10 if story.is_live else 60,
             last_modified=last_modified,
@@ -155,22 +162,50 @@ def story_modified_at(story, stream, corrections):
     return max(t for t in times if t)
 
 
-def _story_context(story, page, changed, base_url="", *, polls=True):
-    """`polls`: the latest page polls, so a story without coverage yet can still go live."""
+def _story_texts(story, inline):
+    """The story's body and summary with their uploaded images as responsive pictures (the
+    stored HTML when they show none: rendering again is only for pictures)."""
+    if not inline:
+        return story.body_html, story.summary_html
+    pictures = {url: images.picture(image) for url, image in inline.items()}
+    return (
+        render_markdown(story.body, pictures=pictures),
+        render_markdown(story.summary, pictures=pictures),
+    )
+
+
+def _story_context(story, page, changed, base_url="", *, polls=True, inline=None):
+    """`polls`: the latest page polls, so a story without coverage yet can still go live.
+    `inline`: the images the story's texts show, by URL (`images.images_in`)."""
     stream = live.LiveStream(story, page) if story.has_live_coverage else None
+    body_html, summary_html = _story_texts(story, inline or {})
+    featured = story.featured_image
+    featured_picture = (
+        images.picture(featured, featured=True, sizes=images.FEATURED_SIZES) if featured else None
+    )
     corrections = stream.corrections if stream else live.story_corrections(story)
     # One query whatever their number: each with its outlet and the relay it came through.
     citations = list(story.citations.select_related("source", "via__source"))
     modified_at = story_modified_at(story, stream, corrections)
     return {
         "story": story,
+        "body_html": body_html,
+        "summary_html": summary_html,
+        "featured": featured_picture,
+        "og_image": featured
+        and {
+            "url": structured_data.absolute_url(featured.file.url, base_url),
+            "width": featured.width,
+            "height": featured.height,
+            "alt": featured.alt_text,
+        },
         "stream": stream,
         "corrections": corrections,
         "citations": citations,
         "modified_at": modified_at,
         "was_updated": bool(story.published_at and modified_at > story.published_at),
         "ld": structured_data.for_story(
-            story, stream, corrections, base_url, modified_at, citations=citations
+            story, stream, corrections, base_url, modified_at, citations=citations, image=featured
         ),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "idle_poll_interval": live.IDLE_POLL_SECONDS,
@@ -286,7 +321,7 @@ def story_preview(request, pk):
     """The story page as readers will see it, for staff previewing a draft or a schedule."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    story = get_object_or_404(Story.objects.for_listing(), pk=pk)
+    story = get_object_or_404(Story.objects.for_listing().with_featured_image(), pk=pk)
     if not permissions.can_preview(request.user, story):
         raise PermissionDenied
     context = _story_context(
@@ -297,6 +332,7 @@ def story_preview(request, pk):
         # A draft's preview has no poll to answer it; a published story's preview polls as
         # its page does.
         polls=story.has_live_coverage,
+        inline=images.images_in(story.body_html, story.summary_html),
     )
     with translation.override(story.language):
         response = render(request, "articles/story_detail.html", {**context, "is_preview": True})

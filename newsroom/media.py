@@ -1,9 +1,10 @@
 """Uploaded images, served by the application on a single machine (NEWSROOM_SERVE_MEDIA).
 
-Only pictures: the uploads endpoint stores JPEG, PNG and WebP re-encoded by Pillow, and nothing
-else under MEDIA_ROOT is meant for readers. A file with any other extension (an .html or .svg
-that reached the folder some other way would run script on our origin) answers 404, like a path
-that leaves MEDIA_ROOT. Behind nginx or with S3-compatible storage, turn this off (README).
+Only pictures: articles/images.py stores JPEG, PNG, WebP, GIF and AVIF files re-encoded by
+Pillow (originals and renditions), and nothing else under MEDIA_ROOT is meant for readers. A
+file with any other extension (an .html or .svg that reached the folder some other way would run
+script on our origin) answers 404, like a path that leaves MEDIA_ROOT. Behind nginx or with
+S3-compatible storage, turn this off (README).
 """
 
 from pathlib import Path, PurePosixPath

@@ -249,17 +249,33 @@ LOGIN_URL = "admin:login"
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.render_markdown"
 MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
-MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024
-MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp"]
-MARKDOWNX_IMAGE_MAX_SIZE = {"size": (2400, 0), "quality": 85}
-MARKDOWNX_MEDIA_PATH = "uploads/"
+# Uploads (articles/images.py). A file over this many bytes is refused before it is read; a
+# picture over this many pixels before it is decoded: a 100-megapixel PNG can weigh 12 KB.
+NEWSROOM_IMAGE_MAX_BYTES = int(os.environ.get("NEWSROOM_IMAGE_MAX_BYTES", str(20 * 1024 * 1024)))
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", "50000000"))
+# The stored original is at most this wide; renditions are made at these widths (never wider
+# than the original) in AVIF, WebP and the original's format.
+NEWSROOM_IMAGE_MAX_WIDTH = int(os.environ.get("NEWSROOM_IMAGE_MAX_WIDTH", "2400"))
+NEWSROOM_IMAGE_WIDTHS = tuple(
+    int(width) for width in os.environ.get("NEWSROOM_IMAGE_WIDTHS", "400,800,1200,1600").split(",")
+)
+MARKDOWNX_UPLOAD_MAX_SIZE = NEWSROOM_IMAGE_MAX_BYTES
+# The types a browser may declare for an upload; its bytes decide what it is.
+MARKDOWNX_UPLOAD_CONTENT_TYPES = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "image/avif",
+]
 
 # Content Security Policy: no inline script without the per-request nonce, no third party.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Uploads served from object storage or a CDN (django-storages) come from its origin.
+    "img-src": [CSP.SELF, "data:", *filter(None, [os.environ.get("NEWSROOM_MEDIA_ORIGIN")])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -2,11 +2,14 @@
 
 import itertools
 from datetime import timedelta
+from io import BytesIO
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image as PILImage
 
-from articles.models import Author, Byline, LiveUpdate, Section, Story
+from articles.models import Author, Byline, DigitalSourceType, LiveUpdate, Section, Story
 
 _seq = itertools.count(1)
 
@@ -74,3 +77,36 @@ def role(name):
             Permission.objects.filter(content_type__app_label="articles", codename__in=roles[name])
         )
     return group
+
+
+def picture_bytes(size=(8, 6), image_format="PNG", color=(200, 30, 30), **options):
+    """A picture drawn here: a colour with a darker corner, so orientation shows."""
+    drawn = PILImage.new("RGB", size, color)
+    drawn.paste((10, 10, 10), (0, 0, max(1, size[0] // 4), max(1, size[1] // 4)))
+    buffer = BytesIO()
+    drawn.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def png_bytes(size=(8, 6), color=(200, 30, 30)):
+    return picture_bytes(size, "PNG", color)
+
+
+def upload(data=None, name="photo.png", content_type="image/png"):
+    return SimpleUploadedFile(name, png_bytes() if data is None else data, content_type)
+
+
+def image(data=None, *, by=None, **fields):
+    """A stored Image (checked, re-encoded, renditions made at once by the test task backend)."""
+    from articles import images
+
+    values = {
+        "alt_text": "A red square",
+        "caption": "",
+        "credit": "Drawing: the tests",
+        "digital_source_type": DigitalSourceType.ALGORITHMIC_MEDIA,
+        "ai_tool": "Pillow",
+        **fields,
+    }
+    checked = images.check_upload(upload(data if data is not None else png_bytes((64, 48))))
+    return images.store_image(checked, by=by, **values)

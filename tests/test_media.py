@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils.http import http_date
 
-from tests.test_editor import png_bytes
+from tests.factories import png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,3 +139,21 @@ def test_serving_is_switched_off_for_a_front_server_or_object_storage(tmp_path):
     (tmp_path / "uploads").mkdir()
     (tmp_path / "uploads" / "photo.png").write_bytes(png_bytes())
     assert fetch_in_production(tmp_path, NEWSROOM_SERVE_MEDIA="0").startswith("404 ")
+
+
+@pytest.mark.django_db
+def test_an_uploaded_image_and_its_renditions_are_served_with_their_real_type(settings, tmp_path):
+    from tests import factories
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    image = factories.image(factories.picture_bytes((900, 600), "JPEG"))
+    served = {image.file.url: "image/jpeg"} | {
+        r.file.url: {"AVIF": "image/avif", "WEBP": "image/webp", "JPEG": "image/jpeg"}[r.format]
+        for r in image.renditions.all()
+    }
+    assert {"image/avif", "image/webp", "image/jpeg"} == set(served.values())
+    for url, content_type in served.items():
+        response = Client().get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == content_type
+        assert response["X-Content-Type-Options"] == "nosniff"

@@ -188,3 +188,29 @@ def test_control_characters_are_dropped_from_every_text_field_on_save():
     story = factories.story(headline="Titre\x0bcoupé", standfirst="Chapô\x1f", body="Corps\x0c")
     story.refresh_from_db()
     assert (story.headline, story.standfirst, story.body) == ("Titrecoupé", "Chapô", "Corps")
+
+
+def test_a_text_showing_an_image_without_alt_text_is_refused():
+    from django.core.exceptions import ValidationError
+
+    story = factories.story(body="![](/media/images/a.png)", summary="![Une carte](/m/b.png)")
+    with pytest.raises(ValidationError) as caught:
+        story.full_clean()
+    assert set(caught.value.error_dict) == {"body"}
+    assert caught.value.error_dict["body"][0].code == "image_without_alt"
+    update = factories.update(factories.live_story(), body="Voici.\n\n![ ](/media/images/c.png)")
+    with pytest.raises(ValidationError) as caught:
+        update.full_clean()
+    assert "body" in caught.value.error_dict
+    story.body = "![Le siège d'OpenAI](/media/images/a.png)"
+    story.full_clean()
+
+
+def test_described_images_are_those_with_alt_text_and_a_source_type():
+    from articles.models import Image
+
+    described = factories.image()
+    no_alt = factories.image(alt_text="")
+    no_type = factories.image(digital_source_type="", ai_tool="")
+    assert list(Image.objects.described()) == [described]
+    assert set(Image.objects.undescribed()) == {no_alt, no_type}

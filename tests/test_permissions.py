@@ -158,6 +158,10 @@ RULES = {
         ),
         {"editor": EVERY},
     ),
+    "can_upload_image": (
+        lambda user, story, update: permissions.can_upload_image(user),
+        {"owner": EVERY, "reporter": EVERY, "desk": EVERY, "editor": EVERY},
+    ),
 }
 
 # The statuses each role may give a story in each state: D draft, R in review, P published,

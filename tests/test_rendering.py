@@ -26,7 +26,18 @@ SAFE_TAGS = {
 _CELL = {"align", "colspan", "rowspan", "scope"}
 SAFE_ATTRIBUTES = {
     "a": {"href", "title", "rel", "class"},
-    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
+    "img": {
+        "src",
+        "srcset",
+        "sizes",
+        "alt",
+        "title",
+        "width",
+        "height",
+        "loading",
+        "decoding",
+        "fetchpriority",
+    },
     "abbr": {"title"},
     "th": _CELL,
     "td": _CELL,
@@ -35,6 +46,8 @@ SAFE_ATTRIBUTES = {
     "li": {"id"},
     "sup": {"id"},
     "div": {"class"},
+    "figure": {"class"},
+    "span": {"class"},
     "code": {"class"},
     "blockquote": {"cite"},
     "q": {"cite"},
@@ -510,6 +523,9 @@ def test_recursion_in_the_markdown_parser_falls_back_to_plain_paragraphs(monkeyp
     """A nesting that exhausts the stack renders as escaped text instead of a server error."""
 
     class Exploding:
+        def __init__(self, *pictures):
+            pass
+
         def convert(self, text):
             raise RecursionError
 
@@ -617,3 +633,77 @@ def test_other_quotes_stay_plain_blockquotes(source):
     assert "<figure>" not in html
     assert "cite=" not in html
     assert_safe_html(html)
+
+
+# --- Responsive pictures ---------------------------------------------------------
+
+
+PICTURE = rendering.Picture(
+    src="/media/images/a.jpg",
+    srcset="/media/images/a-400w.jpg 400w, /media/images/a.jpg 1200w",
+    sizes="(min-width: 45rem) 42rem, calc(100vw - 2rem)",
+    sources=(
+        ("image/avif", "/media/images/a-400w.avif 400w, /media/images/a-1200w.avif 1200w"),
+        ("image/webp", "/media/images/a-400w.webp 400w, /media/images/a-1200w.webp 1200w"),
+    ),
+    width=1200,
+    height=800,
+    alt="Its own alt text",
+    caption="Le siège <script>alert(1)</script>",
+    credit="Dessin : Newsroom",
+    disclosure="Image générée par IA (Midjourney)",
+)
+
+
+def test_an_uploaded_image_alone_in_its_paragraph_becomes_a_responsive_figure():
+    html = render_markdown(
+        "Avant.\n\n![Le conseil](/media/images/a.jpg)\n\nAprès.",
+        pictures={"/media/images/a.jpg": PICTURE},
+    )
+    assert "<p><img" not in html
+    elements = parse_elements(html)
+    tags = [tag for tag, _ in elements]
+    assert tags == [
+        "p", "figure", "picture", "source", "source", "img", "figcaption", "span", "span", "span",
+        "p",
+    ]  # fmt: skip
+    sources = [dict(attrs) for tag, attrs in elements if tag == "source"]
+    assert [s["type"] for s in sources] == ["image/avif", "image/webp"]
+    assert all(s["sizes"] == PICTURE.sizes for s in sources)
+    (img,) = [dict(attrs) for tag, attrs in elements if tag == "img"]
+    assert img == {
+        "src": "/media/images/a.jpg",
+        "srcset": PICTURE.srcset,
+        "sizes": PICTURE.sizes,
+        "width": "1200",
+        "height": "800",
+        "alt": "Le conseil",  # the brackets' alt text, written for this place
+        "decoding": "async",
+        "loading": "lazy",
+    }
+    assert "Image générée par IA (Midjourney)" in html
+    assert "Dessin : Newsroom" in html
+    assert "&lt;script&gt;" in html  # a caption is text
+    assert_safe_html(html)
+
+
+def test_without_its_picture_an_image_stays_a_plain_img():
+    html = render_markdown(
+        "![Carte](/media/images/b.jpg)", pictures={"/media/images/a.jpg": PICTURE}
+    )
+    assert html == '<p><img alt="Carte" src="/media/images/b.jpg"></p>'
+
+
+def test_an_image_inside_a_sentence_is_not_turned_into_a_figure():
+    html = render_markdown(
+        "Voir ![carte](/media/images/a.jpg) ici.", pictures={"/media/images/a.jpg": PICTURE}
+    )
+    assert "<figure" not in html
+    assert "<img" in html
+
+
+def test_the_images_of_a_text_and_those_without_alt_text_are_found():
+    html = render_markdown("![](/media/images/a.jpg)\n\n![Carte](/media/images/b.jpg)")
+    assert rendering.image_sources(html) == ["/media/images/a.jpg", "/media/images/b.jpg"]
+    assert rendering.images_without_alt(html) == ["/media/images/a.jpg"]
+    assert rendering.image_sources("") == []

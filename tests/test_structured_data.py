@@ -56,3 +56,31 @@ def test_a_live_storys_updated_time_follows_its_latest_update_and_correction(cli
     assert json_ld(html)["dateModified"] == later.astimezone(story.zone).isoformat(
         timespec="seconds"
     )
+
+
+def test_the_featured_image_tells_search_engines_how_it_was_made(client):
+    image = factories.image(
+        digital_source_type="trainedAlgorithmicMedia",
+        ai_tool="Midjourney",
+        caption="Le conseil d'administration, vu par Midjourney",
+        credit="Illustration : Midjourney pour Newsroom",
+    )
+    story = factories.story(featured_image=image)
+    data = json_ld(client.get(story.get_absolute_url()).content.decode())
+    assert data["image"] == {
+        "@type": "ImageObject",
+        "contentUrl": f"http://127.0.0.1:8000{image.file.url}",
+        "url": f"http://127.0.0.1:8000{image.file.url}",
+        "width": 64,
+        "height": 48,
+        "caption": "Le conseil d'administration, vu par Midjourney",
+        "creditText": "Illustration : Midjourney pour Newsroom",
+        "digitalSourceType": (
+            "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        ),
+    }
+
+
+def test_a_story_without_a_featured_image_has_no_image_in_its_json_ld(client):
+    story = factories.story()
+    assert "image" not in json_ld(client.get(story.get_absolute_url()).content.decode())

@@ -210,3 +210,73 @@ def test_absolute_addresses_come_from_the_configured_site_not_the_host_header(cl
     assert "6666" not in html
     other = client.get("/stories/openai/", HTTP_HOST="127.0.0.1:7777")
     assert other.content.decode() == html  # one shared render, whatever the port
+
+
+# --- Pictures -------------------------------------------------------------------
+
+
+def _story_with_images(count, **fields):
+    pictures = [
+        factories.image(factories.picture_bytes((500, 300), "JPEG"), caption=f"Légende {n}")
+        for n in range(count)
+    ]
+    body = "\n\n".join(
+        f"Paragraphe {n}.\n\n![Image {n}]({p.file.url})" for n, p in enumerate(pictures)
+    )
+    return factories.story(body=body, featured_image=pictures[0], **fields), pictures
+
+
+def test_the_featured_image_is_a_picture_fetched_first_and_inline_images_load_lazily(client):
+    story, (first, *_) = _story_with_images(2)
+    html = client.get(story.get_absolute_url()).content.decode()
+    featured = html[html.index('<figure class="picture featured-image">') :]
+    featured = featured[: featured.index("</figure>")]
+    assert 'type="image/avif"' in featured
+    assert 'type="image/webp"' in featured
+    assert 'fetchpriority="high"' in featured
+    assert 'loading="lazy"' not in featured
+    assert 'width="500" height="300"' in featured
+    assert f'alt="{first.alt_text}"' in featured
+    body = html[html.index('class="prose story-body"') :]
+    assert body.count("<picture>") == 2
+    assert body.count('loading="lazy"') == 2
+    assert 'alt="Image 1"' in body
+    assert "Légende 1" in body
+    assert "Drawing: the tests" in body
+
+
+def test_an_ai_image_is_labelled_for_readers_in_the_story_s_language(client):
+    image = factories.image(
+        digital_source_type="trainedAlgorithmicMedia", ai_tool="Midjourney", credit=""
+    )
+    french = factories.story(featured_image=image, language="fr")
+    english = factories.story(featured_image=image, language="en")
+    assert (
+        "Image générée par IA (Midjourney)"
+        in client.get(french.get_absolute_url()).content.decode()
+    )
+    assert (
+        "AI-generated image (Midjourney)" in client.get(english.get_absolute_url()).content.decode()
+    )
+
+
+def test_the_story_page_costs_the_same_with_1_image_as_with_20(client):
+    one, _ = _story_with_images(1)
+    twenty, _ = _story_with_images(20)
+    assert count_queries(lambda: client.get(one.get_absolute_url())) == count_queries(
+        lambda: client.get(twenty.get_absolute_url())
+    )
+    assert client.get(twenty.get_absolute_url()).content.decode().count("<picture>") == 21
+
+
+def test_renditions_that_come_in_later_reach_the_cached_page(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    story, (image,) = _story_with_images(1)
+    before = client.get(story.get_absolute_url()).content.decode()
+    assert "image/avif" not in before
+    assert f'src="{image.file.url}"' in before  # the original, until renditions exist
+    from articles import images
+
+    images.make_renditions(image.pk)
+    after = client.get(story.get_absolute_url()).content.decode()
+    assert "image/avif" in after

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from articles.admin.images import ImageAdmin
 from articles.admin.sources import CitationAdmin, SourceAdmin
 from articles.admin.stories import AuthorAdmin, SectionAdmin, StoryAdmin
 from articles.admin.updates import CorrectionAdmin, LiveUpdateAdmin
@@ -15,6 +16,7 @@ __all__ = [
     "AuthorAdmin",
     "CitationAdmin",
     "CorrectionAdmin",
+    "ImageAdmin",
     "LiveUpdateAdmin",
     "SectionAdmin",
     "SourceAdmin",

@@ -128,10 +128,11 @@ class StoryAdmin(EditorialAdmin):
         "live_ended_at",
     ]
     inlines = [BylineInline, CitationInline, CorrectionInline, LiveUpdateInline]
+    autocomplete_fields = ["featured_image"]
     actions = ["submit_for_review", "publish_stories", "withdraw_stories"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "section", "expected_version"]}),
-        (_("Text"), {"fields": ["body", "summary"]}),
+        (_("Text"), {"fields": ["featured_image", "body", "summary"]}),
         (
             _("Publication"),
             {

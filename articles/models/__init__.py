@@ -9,17 +9,31 @@ from articles.models.base import (
     validate_plausible_time,
     validate_time_zone,
 )
+from articles.models.images import (
+    AI_GENERATED,
+    IPTC_DIGITAL_SOURCE_TYPE,
+    DigitalSourceType,
+    Image,
+    ImageQuerySet,
+    ImageRendition,
+)
 from articles.models.sources import Citation, Source
 from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
 from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
 
 __all__ = [
+    "AI_GENERATED",
+    "IPTC_DIGITAL_SOURCE_TYPE",
     "PUBLIC_STATUSES",
     "Author",
     "Byline",
     "Citation",
     "CleanTextModel",
     "Correction",
+    "DigitalSourceType",
+    "Image",
+    "ImageQuerySet",
+    "ImageRendition",
     "LiveUpdate",
     "LiveUpdateQuerySet",
     "Section",

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from articles.rendering import without_control_characters
+from articles.rendering import images_without_alt, render_markdown, without_control_characters
 
 
 class StaleEditError(Exception):
@@ -113,3 +113,19 @@ def time_zone_choices():
 def validate_time_zone(value):
     if value not in time_zone_names():
         raise ValidationError(_("Unknown time zone."), code="unknown_time_zone")
+
+
+def markdown_alt_errors(instance, field_names):
+    """An error for each Markdown field of `instance` showing an image without alt text
+    (`![](…)`, as the editor inserts a dropped image): it is written between the brackets."""
+    errors = {}
+    for name in field_names:
+        if images_without_alt(render_markdown(getattr(instance, name))):
+            errors[name] = ValidationError(
+                _(
+                    "Describe each image for readers who cannot see it, between the "
+                    "brackets: ![what the image shows](…)."
+                ),
+                code="image_without_alt",
+            )
+    return errors

@@ -15,10 +15,12 @@ from simple_history.models import HistoricalRecords
 from articles.models.base import (
     CleanTextModel,
     VersionedModel,
+    markdown_alt_errors,
     time_zone_choices,
     validate_plausible_time,
     validate_time_zone,
 )
+from articles.models.images import Image
 from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown
 
 
@@ -88,6 +90,10 @@ class StoryQuerySet(models.QuerySet):
         """Published, with live coverage now or before: the stories whose updates are public."""
         return self.published().filter(Q(is_live=True) | Q(live_started_at__isnull=False))
 
+    def with_featured_image(self):
+        """The featured image and its renditions, in two queries whatever the page shows."""
+        return self.select_related("featured_image").prefetch_related("featured_image__renditions")
+
     def for_listing(self):
         """The joins a story card needs, so a list costs the same whatever its length."""
         return self.select_related("section").prefetch_related(
@@ -141,6 +147,21 @@ class Story(CleanTextModel, VersionedModel):
     )
     section = models.ForeignKey(
         Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="stories"
+    )
+    featured_image = models.ForeignKey(
+        Image,
+        verbose_name=_("featured image"),
+        null=True,
+        blank=True,
+        # An image a story shows cannot be deleted from under it.
+        on_delete=models.PROTECT,
+        related_name="featured_in",
+        # Shown on its own, it needs its alt text and how it was made (Image.objects.described).
+        limit_choices_to=~Q(alt_text="") & ~Q(digital_source_type=""),
+        help_text=_(
+            "Shown at the top of the story and on social networks' cards. Only images with "
+            "their alt text and source type filled in can be chosen."
+        ),
     )
     authors = models.ManyToManyField(
         Author, verbose_name=_("authors"), through="Byline", related_name="stories", blank=True
@@ -208,6 +229,8 @@ class Story(CleanTextModel, VersionedModel):
         return reverse("articles:story", args=[self.slug])
 
     def clean(self):
+        if errors := markdown_alt_errors(self, ["body", "summary"]):
+            raise ValidationError(errors)
         if self.pk:
             stored = Story.objects.filter(pk=self.pk).values("slug", "status").first()
             was_out = stored and stored["status"] in PUBLIC_STATUSES

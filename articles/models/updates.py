@@ -1,6 +1,7 @@
 """Live updates of a story and public corrections."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from articles.models.base import CleanTextModel, VersionedModel, validate_plausible_time
+from articles.models.base import (
+    CleanTextModel,
+    VersionedModel,
+    markdown_alt_errors,
+    validate_plausible_time,
+)
 from articles.models.stories import Author, Story
 from articles.rendering import excerpt, render_markdown
 
@@ -118,6 +124,10 @@ class LiveUpdate(CleanTextModel, VersionedModel):
 
     def __str__(self):
         return self.title or self.body[:60]
+
+    def clean(self):
+        if errors := markdown_alt_errors(self, ["body"]):
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         now = timezone.now()

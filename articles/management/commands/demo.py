@@ -11,6 +11,7 @@ from django.db import transaction
 
 from articles import archiving
 from articles.egress import Fetched
+from articles.management.commands._demo_images import demo_image
 from articles.models import (
     Author,
     Byline,
@@ -287,7 +288,7 @@ class Command(BaseCommand):
         admin.set_password("admin-demo-pass")
         admin.save()
 
-        story = self._story(sections["tech"], authors)
+        story = self._story(sections["tech"], authors, uploader=admin)
         self._other_story(sections["economie"], authors[0])
         self.stdout.write(self.style.SUCCESS(f"Demo newsroom ready: {story.get_absolute_url()}"))
         self.stdout.write("Demo logins (for local use only, never on a public server):")
@@ -295,16 +296,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  {group:<10} {username} / {password}")
         self.stdout.write("  Superuser  admin / admin-demo-pass")
 
-    def _story(self, section, authors):
+    def _story(self, section, authors, uploader=None):
         story = Story.objects.filter(slug="openai-licencie-sam-altman").first() or Story(
             slug="openai-licencie-sam-altman"
         )
+        story.featured_image = demo_image("boardroom", uploader)
+        timeline = demo_image("timeline", uploader)
         story.headline = "Le conseil d’administration d’OpenAI renvoie Sam Altman et Greg Brockman"
         story.standfirst = (
             "Le créateur de ChatGPT se sépare de son directeur général. Récit, heure par heure, "
             "d’un week-end qui a secoué la Silicon Valley."
         )
-        story.body = BODY
+        # The timeline after the first paragraph, as the editor's drop would insert it.
+        opening, rest = BODY.split("\n\n", 1)
+        picture = f"![{timeline.alt_text}]({timeline.file.url})"
+        story.body = f"{opening}\n\n{picture}\n\n{rest}"
         story.summary = SUMMARY
         story.section = section
         story.language = "fr"
