@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from articles import live, permissions, publishing, times
-from articles.forms import STALE_MESSAGE, LiveUpdateEditForm, LiveUpdateForm, add_validation_error
+from articles.forms import (
+    STALE_MESSAGE,
+    LiveUpdateEditForm,
+    LiveUpdateForm,
+    add_validation_error,
+    removals_message,
+)
 from articles.models import LiveUpdate, StaleEditError, Story
 
 RECENT_UPDATES = 30
@@ -123,12 +129,18 @@ def story_desk(request, pk):
                 )
             else:
                 message = _posted_message(update, story)
+                removed = removals_message(update.body)
                 if wants_json(request):
                     return JsonResponse(
-                        {"message": message, "update": _item(request, update, story)},
+                        {
+                            "message": f"{message} {removed}".strip(),
+                            "update": _item(request, update, story),
+                        },
                         status=201,
                     )
                 messages.success(request, message)
+                if removed:
+                    messages.warning(request, removed)
                 return redirect("articles:desk_story", pk=story.pk)
         if request.method == "POST" and wants_json(request):
             # The errors, for the script to show beside the fields typed in (kept as typed).
@@ -208,6 +220,8 @@ def edit_update(request, pk):
                 add_validation_error(form, error)
             else:
                 messages.success(request, _("Update saved."))
+                if removed := removals_message(form.instance.body):
+                    messages.warning(request, removed)
                 return redirect("articles:desk_story", pk=update.story_id)
         context = {"form": form, "update": update, "story": update.story}
         return render(request, "articles/desk/edit.html", context)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
-from articles import images, publishing
+from articles import images, publishing, rendering
 from articles.models import Correction, LiveUpdate, validate_plausible_time
 
 STALE_MESSAGE = _(
@@ -205,3 +205,23 @@ class CorrectionForm(forms.ModelForm):
         if error := publishing.correction_time_error(at):
             raise error
         return at
+
+
+def removals_message(*texts):
+    """What the sanitiser took out of these Markdown texts, in words, or "": so an editor is
+    told at once, not by dead link-styled text on the page."""
+    parts = []
+    for kind, tag, detail in dict.fromkeys(
+        found for text in texts for found in rendering.removed_by_sanitiser(text)
+    ):
+        if kind == "element":
+            parts.append(_("a <%(tag)s> element") % {"tag": tag})
+        elif kind == "attribute":
+            parts.append(_("the %(name)s attribute of a <%(tag)s>") % {"name": detail, "tag": tag})
+        else:
+            parts.append(_("a %(scheme)s: address in a <%(tag)s>") % {"scheme": detail, "tag": tag})
+    if not parts:
+        return ""
+    return _(
+        "Saved, but readers will not see: %(parts)s. Only Markdown and safe HTML are kept."
+    ) % {"parts": "; ".join(str(part) for part in parts)}

@@ -90,6 +90,28 @@ class _AttributedQuotes(Treeprocessor):
             quote.tail = None
 
 
+_BARE_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+class _BareLinks(Treeprocessor):
+    """An address alone in its paragraph becomes a link to itself (an embed it does not yet
+    match still reads as a link, not as dead text)."""
+
+    def run(self, root):
+        for paragraph in root.iter("p"):
+            text = (paragraph.text or "").strip()
+            if len(paragraph) or not _BARE_URL.fullmatch(text):
+                continue
+            paragraph.text = None
+            link = SubElement(paragraph, "a", {"href": text})
+            link.text = text
+
+
+class _BareLinksExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_BareLinks(md), "bare_links", 4)
+
+
 class _AttributedQuotesExtension(Extension):
     def extendMarkdown(self, md):
         # After the inline patterns (priority 20), so the attribution's links are elements.
@@ -375,7 +397,12 @@ def _new_markdown(pictures: Mapping[str, Picture] | None = None) -> markdown.Mar
     thread-safe, so none is shared between calls."""
     extras = [_PicturesExtension(pictures)] if pictures else []
     return markdown.Markdown(
-        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension(), *extras],
+        extensions=[
+            *MARKDOWN_EXTENSIONS,
+            _AttributedQuotesExtension(),
+            _BareLinksExtension(),
+            *extras,
+        ],
         extension_configs=_extension_configs(),
         output_format="html",
     )
@@ -434,6 +461,52 @@ def render_markdown(text: str | None, *, pictures: Mapping[str, Picture] | None 
     if not text:
         return ""
     return sanitize_html(_markdown_to_html(without_control_characters(text), pictures))
+
+
+class _Removals(HTMLParser):
+    """What sanitize_html will take out of Markdown's raw HTML, asked with the same rules."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+        self._skipping = 0  # inside a tag removed with its content
+
+    def handle_starttag(self, tag, attrs):
+        if tag in CLEAN_CONTENT_TAGS:
+            self.found.append(("element", tag, ""))
+            self._skipping += 1
+            return
+        if self._skipping:
+            return
+        if tag not in ALLOWED_TAGS:
+            self.found.append(("element", tag, ""))
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, frozenset())
+        for name, value in attrs:
+            value = value or ""
+            if name not in allowed:
+                if name != "rel":  # links get their rel from us
+                    self.found.append(("attribute", tag, name))
+            elif name in {"href", "src", "cite", "srcset"} and (
+                _filter_attribute(tag, name, value) is None
+            ):
+                scheme = _URL_SCHEME.match(_IGNORED_URL_CHARACTERS.sub("", value).lower())
+                self.found.append(("link", tag, scheme.group(1) if scheme else value[:40]))
+
+    def handle_endtag(self, tag):
+        if tag in CLEAN_CONTENT_TAGS and self._skipping:
+            self._skipping -= 1
+
+
+def removed_by_sanitiser(text: str | None) -> list[tuple[str, str, str]]:
+    """What rendering `text` drops, for telling its author: ("element", "script", ""),
+    ("attribute", "a", "onclick"), ("link", "a", "javascript"), each once, in order."""
+    if not text:
+        return []
+    parser = _Removals()
+    parser.feed(_markdown_to_html(without_control_characters(text)))
+    parser.close()
+    return list(dict.fromkeys(parser.found))
 
 
 # Characters a word processor pastes (vertical tab, form feed, unit separator...) and the others

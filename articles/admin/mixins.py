@@ -15,8 +15,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from articles.forms import (
     STALE_MESSAGE,
+    removals_message,
 )
 from articles.models import StaleEditError, Story
+
+# The Markdown fields of stories and updates, whose rendering the sanitiser may cut.
+MARKDOWN_FIELDS = ("body", "summary")
 
 # ASCII digits: str.isdigit() takes "²" and "①", which the database lookup then refuses.
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
@@ -128,6 +132,18 @@ class EditorialAdmin(
     class Media:
         # Leaving the form with text not saved asks first.
         js = ["js/admin/unsaved.js"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The texts just saved, the form's own and its inlines' (a story's updates): tell the
+        # editor what the sanitiser dropped from them.
+        texts = [form.cleaned_data.get(name) for name in MARKDOWN_FIELDS]
+        for formset in formsets:
+            for inline in formset.forms:
+                if inline.has_changed() and hasattr(inline, "cleaned_data"):
+                    texts.extend(inline.cleaned_data.get(name) for name in MARKDOWN_FIELDS)
+        if message := removals_message(*(text for text in texts if text)):
+            self.message_user(request, message, messages.WARNING)
 
 
 class NewsroomAdmin(CheckedSelectionMixin, admin.ModelAdmin):

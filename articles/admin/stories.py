@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from articles import archiving, permissions, publishing
+from articles import archiving, permissions, publishing, times
 from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, PartOfTheStoryInline
 from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
@@ -209,6 +210,24 @@ class StoryAdmin(EditorialAdmin):
         for citation in to_archive:
             archiving.queue(citation)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        story = form.instance
+        # Say what happened, not only "changed successfully".
+        if story.is_scheduled:
+            self.message_user(
+                request,
+                _("Scheduled: readers will see it from %(time)s.")
+                % {"time": times.label(story.published_at, story.time_zone)},
+                messages.INFO,
+            )
+        elif story.status == Story.Status.IN_REVIEW and not permissions.can_publish(request.user):
+            self.message_user(
+                request,
+                _("Sent for review: it is read-only for you until an editor decides."),
+                messages.INFO,
+            )
+
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
@@ -237,7 +256,17 @@ class StoryAdmin(EditorialAdmin):
             for s in queryset
             if self.has_change_permission(request, s)
         )
-        self.message_user(request, _("%(n)d stories submitted for review.") % {"n": done})
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d story submitted for review: read-only for its author until an editor "
+                "decides.",
+                "%(n)d stories submitted for review: read-only for their authors until an "
+                "editor decides.",
+                done,
+            )
+            % {"n": done},
+        )
 
     @admin.action(description=_("Publish"), permissions=["publish"])
     def publish_stories(self, request, queryset):

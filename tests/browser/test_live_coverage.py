@@ -46,7 +46,8 @@ def test_desk_changes_reach_an_open_reader_page_without_reload(
     desk.fill("#id_title", "Emmett Shear nommé")
     desk.fill("#id_body", "Le **Wall Street Journal** annonce un patron par intérim.")
     desk.locator(".desk-post button[type=submit]").click()
-    expect(desk.locator(".messages")).to_contain_text("publiée")
+    # Posted in the background: the desk says so in its status line, without a reload.
+    expect(desk.locator("[data-desk-status]")).to_contain_text("publiée")
     shot(desk, "live-1-desk-after-post")
 
     # The reader is at the top: the update is inserted at the top of the stream.
@@ -122,7 +123,7 @@ def test_a_page_left_open_goes_live_when_coverage_starts_and_says_when_it_ends(
     desk.fill("#id_title", "Sam Altman est renvoyé")
     desk.fill("#id_body", "Le conseil d’administration annonce son départ.")
     desk.locator(".desk-post button[type=submit]").click()
-    expect(desk.locator(".messages")).to_contain_text("publiée")
+    expect(desk.locator("[data-desk-status]")).to_contain_text("publiée")
 
     poll_now(reader)
     expect(live_section).to_be_visible()
