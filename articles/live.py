@@ -14,8 +14,8 @@ from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_ob
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from articles import caching
-from articles.models import LiveUpdate
+from articles import caching, embeds
+from articles.models import LiveUpdate, SocialPost
 from articles.times import EPOCH, epoch_micros
 
 MAX_CHANGES = 100
@@ -201,13 +201,16 @@ def poll_payload(story, changes, cursor, more):
     """The poll's answer, its markup rendered by the page's own partials (in the active
     language: the caller sets the story's)."""
     with_corrections(changes, story)
+    # The snapshots of the posts the changed updates embed: one query for the whole answer.
+    shown = [update.body_html for update in changes if update.is_visible]
+    cards = embeds.Cards(SocialPost.objects.for_html(*shown), story.time_zone)
     return {
         "cursor": str(cursor),
         "more": more,
         "is_live": story.is_live,
         # The page's "Coverage started … · ended …" line, from the page's own partial.
         "coverage_html": render_to_string("articles/story_detail.html#coverage", {"story": story}),
-        "updates": [_change_payload(story, update) for update in changes],
+        "updates": [_change_payload(story, update, cards) for update in changes],
     }
 
 
@@ -215,7 +218,7 @@ def _timestamp(at):
     return at.timestamp() if at else ""
 
 
-def _change_payload(story, update):
+def _change_payload(story, update, cards):
     if not update.is_visible:
         # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
         # its title or its flags. The id is all an open page needs to drop it.
@@ -223,7 +226,7 @@ def _change_payload(story, update):
     # Every piece of markup comes from the page's own partials, so the page and an open page
     # that polled show the same thing; a fragment's absence says the update is no longer pinned
     # or no longer a key event. All three print what `changes_since` already loaded.
-    context = {"story": story, "update": update}
+    context = {"story": story, "update": update, "social": cards}
     payload = {
         "id": update.pk,
         "version": update.version,

@@ -24,11 +24,15 @@ from xml.etree.ElementTree import Element, SubElement
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["render_markdown", "sanitize_html"]
+from articles import embeds, links
+
+__all__ = ["render_markdown", "render_post_text", "sanitize_html"]
 
 # --- Markdown -------------------------------------------------------------
 
@@ -91,6 +95,69 @@ class _AttributedQuotesExtension(Extension):
         md.treeprocessors.register(_AttributedQuotes(md), "attributed_quotes", 5)
 
 
+# A line that is an address and nothing else (at most wrapped in <>, as an autolink).
+_URL_LINE = re.compile(r"<?(https?://[^\s<>]{1,2048})>?[ \t]*")
+
+
+def _is_public(url):
+    try:
+        links.validate_public_url(url)
+    except ValidationError:
+        return False
+    return True
+
+
+class _UrlLines(Preprocessor):
+    """An address alone on its line becomes a link; a social post's address a paragraph of its
+    own, which `_SocialPosts` turns into a placeholder for its card. Runs after fenced code and
+    raw HTML are set aside, so their lines are left alone; an indented line may be code."""
+
+    def run(self, lines):
+        out = []
+        for line in lines:
+            match = _URL_LINE.fullmatch(line)
+            if match is None or not _is_public(match.group(1)):
+                out.append(line)
+            elif embeds.recognise(match.group(1)) is not None:
+                out.extend(["", f"<{match.group(1)}>", ""])
+            else:
+                out.append(f"<{match.group(1)}>")
+        return out
+
+
+class _SocialPosts(Treeprocessor):
+    """A paragraph holding a social post's address alone becomes
+    `<figure class="social-embed" data-social-url="…"><a href="…">…</a></figure>`: a plain link
+    wherever the HTML is shown as is (a feed, the desk's list), a native card on pages, which
+    fill in the snapshot at render time (`embeds.Cards`). Pure: the snapshot is not looked up
+    here, so body_html stays derived from the text alone."""
+
+    def run(self, root):
+        for paragraph in list(root.iter("p")):
+            if len(paragraph) != 1 or (paragraph.text or "").strip():
+                continue
+            link = paragraph[0]
+            if link.tag != "a" or (link.tail or "").strip() or len(link):
+                continue
+            href = link.get("href", "")
+            post = embeds.recognise(href) if (link.text or "").strip() == href else None
+            if post is None:
+                continue
+            paragraph.clear()
+            paragraph.tag = "figure"
+            paragraph.set("class", embeds.PLACEHOLDER_CLASS)
+            paragraph.set("data-social-url", post.url)
+            fallback = SubElement(paragraph, "a", {"href": post.url})
+            fallback.text = post.url.removeprefix("https://")
+
+
+class _SocialPostsExtension(Extension):
+    def extendMarkdown(self, md):
+        # Below fenced code (25) and raw HTML blocks (20); after the inline patterns (20).
+        md.preprocessors.register(_UrlLines(md), "url_lines", 15)
+        md.treeprocessors.register(_SocialPosts(md), "social_posts", 6)
+
+
 def _extension_configs() -> dict[str, dict[str, object]]:
     return {
         # Heading ids that keep French words readable: "élection-présidentielle".
@@ -139,6 +206,7 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "blockquote": frozenset({"cite"}),
     "q": frozenset({"cite"}),
     "source": frozenset({"srcset", "sizes", "type", "media"}),
+    "figure": frozenset({"class", "data-social-url"}),  # social post placeholders only
 }
 
 # Applied by nh3 to href/src. Relative URLs ("/stories/x/", "#note") have no
@@ -151,6 +219,7 @@ LINK_REL = "noopener noreferrer"
 
 # Classes kept per tag; every other class is dropped.
 ALLOWED_CLASSES = {
+    "figure": frozenset({"social-embed"}),
     "div": frozenset({"footnote", "toc"}),
     "a": frozenset({"footnote-ref", "footnote-backref"}),
 }
@@ -203,6 +272,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if _url_is_allowed(value, ALLOWED_RESOURCE_SCHEMES) else None
     if attribute == "srcset":
         return value if _srcset_is_allowed(value) else None
+    if attribute == "data-social-url":
+        # Only a post's own address, as the platform table spells it.
+        post = embeds.recognise(value)
+        return value if post is not None and post.url == value else None
     if attribute == "class":
         if tag == "code":
             kept = [c for c in value.split() if _CODE_LANGUAGE_CLASS.fullmatch(c)]
@@ -226,7 +299,7 @@ def _new_markdown() -> markdown.Markdown:
     """A fresh converter: ``markdown.Markdown`` instances keep state and are not
     thread-safe, so none is shared between calls."""
     return markdown.Markdown(
-        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension()],
+        extensions=[*MARKDOWN_EXTENSIONS, _AttributedQuotesExtension(), _SocialPostsExtension()],
         extension_configs=_extension_configs(),
         output_format="html",
     )
@@ -281,6 +354,40 @@ def render_markdown(text: str | None) -> str:
     if not text:
         return ""
     return sanitize_html(_markdown_to_html(without_control_characters(text)))
+
+
+_POST_URL = re.compile(r"https?://[^\s<>\"]{1,2048}")
+# Punctuation that ends a sentence rather than an address ("see https://a.example/x.").
+_TRAILING = ".,;:!?)]}»”’'"
+
+
+def _linked(text):
+    out, at = [], 0
+    for match in _POST_URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(html.escape(text[at : match.start()], quote=False))
+        if _is_public(url):
+            href = html.escape(links.normalise_url(url))
+            out.append(f'<a href="{href}">{html.escape(url, quote=False)}</a>')
+        else:
+            out.append(html.escape(url, quote=False))
+        at = match.start() + len(url)
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
+def render_post_text(text: str | None) -> str:
+    """A social post's plain text as sanitised HTML: paragraphs, line breaks, and its public
+    web addresses as links. Nothing the platform sent is markup here."""
+    if not text:
+        return ""
+    text = without_control_characters(text).replace("\r\n", "\n")
+    paragraphs = [part.strip("\n") for part in re.split(r"\n\s*\n", text) if part.strip()]
+    markup = "".join(
+        "<p>" + "<br>".join(_linked(line) for line in part.split("\n")) + "</p>"
+        for part in paragraphs
+    )
+    return sanitize_html(markup)
 
 
 # Characters a word processor pastes (vertical tab, form feed, unit separator...) and the others

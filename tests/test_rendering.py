@@ -39,6 +39,7 @@ SAFE_ATTRIBUTES = {
     "blockquote": {"cite"},
     "q": {"cite"},
     "source": {"srcset", "sizes", "type", "media"},
+    "figure": {"class", "data-social-url"},  # a social post's placeholder
 }
 URL_ATTRIBUTES = {
     "href", "src", "srcset", "cite", "action", "formaction", "xlink:href",

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from articles.admin.social import SocialPostAdmin
 from articles.admin.stories import AuthorAdmin, SectionAdmin, SourceAdmin, StoryAdmin
 from articles.admin.updates import CorrectionAdmin, LiveUpdateAdmin
 
@@ -15,6 +16,7 @@ __all__ = [
     "CorrectionAdmin",
     "LiveUpdateAdmin",
     "SectionAdmin",
+    "SocialPostAdmin",
     "SourceAdmin",
     "StoryAdmin",
 ]

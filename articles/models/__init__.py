@@ -9,6 +9,7 @@ from articles.models.base import (
     validate_plausible_time,
     validate_time_zone,
 )
+from articles.models.social import SocialPost, SocialPostQuerySet
 from articles.models.sources import Citation, Source
 from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
 from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
@@ -23,6 +24,8 @@ __all__ = [
     "LiveUpdate",
     "LiveUpdateQuerySet",
     "Section",
+    "SocialPost",
+    "SocialPostQuerySet",
     "Source",
     "StaleEditError",
     "Story",

@@ -1,0 +1,48 @@
+"""Background work (`django.tasks`): what an editor does not wait for, and what runs on a
+schedule. Each task takes ids, reads the row afresh, and can run twice without harm."""
+
+from datetime import timedelta
+
+from django.tasks import task
+from django.utils import timezone
+
+from articles import publishing
+from articles.models import SocialPost
+
+# A post is asked about again at most this often by the recurring check.
+CHECK_EVERY = timedelta(hours=20)
+
+
+@task
+def capture_social_post(post_id):
+    """Fill a new snapshot's empty fields from the platform (what the editor typed stays)."""
+    post = SocialPost.objects.filter(pk=post_id).first()
+    if post is None or not post.can_capture:
+        return None
+    error = publishing.capture_social_post(post=post, overwrite=False)
+    return str(error) if error else None
+
+
+def posts_due_for_check(now=None):
+    """Snapshots whose platform can be asked, not checked for CHECK_EVERY, oldest check first."""
+    now = now or timezone.now()
+    due = SocialPost.objects.checkable().filter(checked_at__isnull=True) | (
+        SocialPost.objects.checkable().filter(checked_at__lt=now - CHECK_EVERY)
+    )
+    return due.order_by("checked_at", "id")
+
+
+def check_social_posts_now(*, posts=None):
+    """Recheck each post's availability; {availability found (None: could not tell): count}."""
+    found = {}
+    for post in posts if posts is not None else posts_due_for_check():
+        result = publishing.check_social_post(post=post)
+        found[result] = found.get(result, 0) + 1
+    return found
+
+
+@task
+def check_social_posts():
+    """The recurring availability check (a scheduler enqueues it, or runs
+    `manage.py check_social_posts`): posts deleted or made private at the source are recorded."""
+    return {str(key): count for key, count in check_social_posts_now().items()}
