@@ -45,3 +45,21 @@ def test_demo_story_is_live_coverage_with_true_times(client):
     assert "6 h 42 CET" in html
     assert "Kara Swisher" in html
     assert "Sara Swisher" in html
+
+
+def test_demo_embeds_four_social_posts_rendered_from_snapshots_with_no_network(client):
+    from articles.models import SocialPost
+
+    call_command("demo")
+    call_command("demo")  # idempotent for posts too
+    assert SocialPost.objects.count() == 4
+    brockman = SocialPost.objects.get(platform="x")
+    assert brockman.is_reconstructed
+    assert brockman.posted_at.isoformat() == "2023-11-18T04:42:37.411000+00:00"
+    story = Story.objects.get(slug="openai-licencie-sam-altman")
+    html = client.get(story.get_absolute_url()).content.decode()
+    for platform in ("x", "threads", "mastodon", "youtube"):
+        assert f'class="social-post social-post-{platform}"' in html, platform
+    assert "is-link" not in html
+    assert "Reconstitué par la rédaction" in html
+    assert "youtube-nocookie.com/embed/U9mJuUkhUzk" in html

@@ -14,7 +14,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--all", action="store_true", help="Every checkable post, not only those due."
+            "--all",
+            action="store_true",
+            dest="every",
+            help="Every checkable post, not only those due.",
         )
         parser.add_argument(
             "--enqueue",
@@ -22,12 +25,12 @@ class Command(BaseCommand):
             help="Queue the check as a background task instead of running it here.",
         )
 
-    def handle(self, *args, all=False, enqueue=False, **options):
+    def handle(self, *args, every=False, enqueue=False, **options):
         if enqueue:
             result = tasks.check_social_posts.enqueue()
             self.stdout.write(f"Queued the check ({result.id}).")
             return
-        posts = SocialPost.objects.checkable().order_by("id") if all else None
+        posts = SocialPost.objects.checkable().order_by("id") if every else None
         found = tasks.check_social_posts_now(posts=posts)
         labels = dict(SocialPost.Availability.choices)
         for value, count in sorted(found.items(), key=lambda item: str(item[0])):
