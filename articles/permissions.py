@@ -18,6 +18,7 @@ CHANGE_CORRECTION = "articles.change_correction"
 DELETE_CORRECTION = "articles.delete_correction"
 ADD_SOCIAL_POST = "articles.add_socialpost"
 CHANGE_SOCIAL_POST = "articles.change_socialpost"
+DELETE_SOCIAL_POST = "articles.delete_socialpost"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
 # and extend the groups copy their part of this table as it was when they were written (a
@@ -172,3 +173,8 @@ def can_edit_social_post(user, post):
     if not (_active(user) and user.has_perm(CHANGE_SOCIAL_POST)):
         return False
     return can_publish(user) or post.pk is None or post.created_by_id == user.pk
+
+
+def can_delete_social_post(user):
+    """Pages that embed it show a plain link card instead: editors only."""
+    return _active(user) and user.has_perm(DELETE_SOCIAL_POST)

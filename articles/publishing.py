@@ -465,6 +465,9 @@ def save_social_post(*, post, by, expected_version=None):
         if not permissions.can_add_social_post(by):
             _refuse("You may not add social posts.")
         post.created_by = post.created_by or by
+        if post.can_capture:
+            # The caller queues the capture (articles.tasks): the admin shows it under way.
+            post.capture_state = SocialPost.Capture.PENDING
     else:
         stored = SocialPost.objects.select_for_update().get(pk=post.pk)
         if not permissions.can_edit_social_post(by, stored):
@@ -478,7 +481,7 @@ def save_social_post(*, post, by, expected_version=None):
 def delete_social_post(*, post, by):
     """Readers see a plain link card where the snapshot was."""
     stored = SocialPost.objects.select_for_update().get(pk=post.pk)
-    if not by.has_perm("articles.delete_socialpost"):
+    if not permissions.can_delete_social_post(by):
         _refuse("You may not delete social posts.")
     stored.delete()
     _refresh_pages_showing(stored)

@@ -3,6 +3,7 @@ schedule. Each task takes ids, reads the row afresh, and can run twice without h
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
@@ -29,7 +30,8 @@ def posts_due_for_check(now=None):
     due = SocialPost.objects.checkable().filter(checked_at__isnull=True) | (
         SocialPost.objects.checkable().filter(checked_at__lt=now - CHECK_EVERY)
     )
-    return due.order_by("checked_at", "id")
+    # Never checked first, on every database (PostgreSQL sorts nulls last by default).
+    return due.order_by(F("checked_at").asc(nulls_first=True), "id")
 
 
 def check_social_posts_now(*, posts=None):

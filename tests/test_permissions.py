@@ -153,6 +153,10 @@ RULES = {
         ),
         {"owner": EVERY, "editor": EVERY},
     ),
+    "can_delete_social_post": (
+        lambda user, story, update: permissions.can_delete_social_post(user),
+        {"editor": EVERY},
+    ),
     "can_edit_social_post being added": (
         lambda user, story, update: permissions.can_edit_social_post(user, SocialPost()),
         dict.fromkeys(["owner", "reporter", "desk", "editor"], EVERY),

@@ -203,6 +203,13 @@ def test_an_address_that_is_not_a_post_gets_a_form_error_and_saves_nothing(edito
     assert not SocialPost.objects.exists()
 
 
+def test_a_new_capturable_post_shows_its_capture_under_way(reporter):
+    made = publishing.save_social_post(post=SocialPost(url=GDB), by=reporter)
+    assert made.capture_state == SocialPost.Capture.PENDING
+    manual = SocialPost(url="https://www.instagram.com/p/CzXyZ12345/")
+    assert publishing.save_social_post(post=manual, by=reporter).capture_state == "none"
+
+
 def test_adding_a_capturable_post_captures_it_in_the_background(providers, livedesk):
     client = english_client(livedesk)
     data = form_data(client.get(reverse("admin:articles_socialpost_add")), "socialpost_form")
@@ -249,3 +256,15 @@ def test_a_reporter_sees_someone_elses_snapshot_read_only(reporter, editor):
     page = client.get(url).content.decode()
     assert 'name="author_name"' not in page
     assert client.post(url, {"url": GDB, "author_name": "x"}).status_code == 403
+
+
+def test_deleting_a_snapshot_is_an_editors_and_leaves_a_link_card(editor, reporter, client):
+    made = post(created_by=reporter, author_name="Greg Brockman")
+    story = factories.story(body=GDB)
+    assert "Greg Brockman" in client.get(story.get_absolute_url()).content.decode()
+    with pytest.raises(PermissionDenied):
+        publishing.delete_social_post(post=made, by=reporter)
+    publishing.delete_social_post(post=made, by=editor)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Greg Brockman" not in html
+    assert "is-link" in html
