@@ -15,8 +15,8 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from articles import caching
-from articles.models import Correction, LiveUpdate
+from articles import caching, embeds
+from articles.models import Correction, LiveUpdate, SocialPost
 from articles.times import EPOCH, epoch_micros
 
 MAX_CHANGES = 100
@@ -222,8 +222,11 @@ def poll_tag(story, since, cursor, more, changes):
 
 def poll_payload(story, changes, cursor, more):
     """The poll's answer, its markup rendered by the page's own partials (in the active
-    language: the caller sets the story's). One query loads every correction it prints."""
+    language: the caller sets the story's). One query loads every correction it prints, one
+    the snapshots of the posts the changed updates embed."""
     corrections = story_corrections(story, changes)
+    shown = [update.body_html for update in changes if update.is_visible]
+    cards = embeds.Cards(SocialPost.objects.for_html(*shown), story.time_zone)
     return {
         "cursor": str(cursor),
         "more": more,
@@ -234,7 +237,7 @@ def poll_payload(story, changes, cursor, more):
             "articles/story_detail.html#story_corrections",
             {"story": story, "corrections": corrections},
         ),
-        "updates": [_change_payload(story, update) for update in changes],
+        "updates": [_change_payload(story, update, cards) for update in changes],
     }
 
 
@@ -242,7 +245,7 @@ def _timestamp(at):
     return at.timestamp() if at else ""
 
 
-def _change_payload(story, update):
+def _change_payload(story, update, cards):
     if not update.is_visible:
         # A draft, a deleted or a not-yet-due update: readers may see nothing of it, not even
         # its title or its flags. The id is all an open page needs to drop it.
@@ -250,7 +253,7 @@ def _change_payload(story, update):
     # Every piece of markup comes from the page's own partials, so the page and an open page
     # that polled show the same thing; a fragment's absence says the update is no longer pinned
     # or no longer a key event. All three print what `changes_since` already loaded.
-    context = {"story": story, "update": update}
+    context = {"story": story, "update": update, "social": cards}
     payload = {
         "id": update.pk,
         "version": update.version,

@@ -17,6 +17,9 @@ ADD_CORRECTION = "articles.add_correction"
 CHANGE_CORRECTION = "articles.change_correction"
 DELETE_CORRECTION = "articles.delete_correction"
 ADD_IMAGE = "articles.add_image"
+ADD_SOCIAL_POST = "articles.add_socialpost"
+CHANGE_SOCIAL_POST = "articles.change_socialpost"
+DELETE_SOCIAL_POST = "articles.delete_socialpost"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
 # and extend the groups copy their part of this table as it was when they were written (a
@@ -27,6 +30,7 @@ ROLES = {
         "view_section", "view_author", "view_liveupdate", "view_correction",
         "view_source", "view_citation",
         "add_image", "change_image", "view_image",
+        "add_socialpost", "change_socialpost", "view_socialpost",
     ],
     "Editor": [
         "add_story", "change_story", "delete_story", "view_story",
@@ -39,12 +43,14 @@ ROLES = {
         "add_source", "change_source", "delete_source", "view_source",
         "add_citation", "change_citation", "delete_citation", "view_citation",
         "add_image", "change_image", "delete_image", "view_image",
+        "add_socialpost", "change_socialpost", "delete_socialpost", "view_socialpost",
     ],
     "Live desk": [
         "view_story", "run_live_coverage", "view_section", "view_author",
         "add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate",
         "add_correction", "view_correction", "view_source", "view_citation",
         "add_image", "change_image", "view_image",
+        "add_socialpost", "change_socialpost", "view_socialpost",
     ],
 }  # fmt: skip
 
@@ -168,3 +174,26 @@ def can_delete_correction(user, correction):
 def can_upload_image(user):
     """Upload an image (in the Image admin, or by dropping it into a Markdown editor)."""
     return _active(user) and user.is_staff and user.has_perm(ADD_IMAGE)
+
+
+def can_add_social_post(user):
+    return _active(user) and user.has_perm(ADD_SOCIAL_POST)
+
+
+def can_capture_social_post(user, post):
+    """Ask the platform again: whoever may change snapshots, for any of them (what comes back
+    is the platform's, not theirs)."""
+    return _active(user) and user.has_perm(CHANGE_SOCIAL_POST)
+
+
+def can_edit_social_post(user, post):
+    """Fill in a snapshot by hand: editors any; reporters and the desk the ones they added,
+    since a snapshot may already be on readers' pages in stories they may not edit."""
+    if not (_active(user) and user.has_perm(CHANGE_SOCIAL_POST)):
+        return False
+    return can_publish(user) or post.pk is None or post.created_by_id == user.pk
+
+
+def can_delete_social_post(user):
+    """Pages that embed it show a plain link card instead: editors only."""
+    return _active(user) and user.has_perm(DELETE_SOCIAL_POST)

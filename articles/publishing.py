@@ -10,13 +10,15 @@ are locked while it is applied, so two people acting at once are serialised, not
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles import permissions
-from articles.models import PUBLIC_STATUSES, Correction, LiveUpdate, Story
+from articles import embeds, permissions
+from articles.models import PUBLIC_STATUSES, Correction, LiveUpdate, SocialPost, Story
 
 # A correction is made, not scheduled; a minute covers clocks that disagree.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -438,3 +440,131 @@ def delete_correction(*, correction, by):
     story_id, update_id = stored.story_id, stored.update_id
     stored.delete()
     _touch_targets(story_ids=(story_id,), update_ids=(update_id,))
+
+
+# --- Social posts -----------------------------------------------------------------------------
+# A snapshot is shown on every page whose text embeds its address. Cached pages follow it by
+# their key (the versions of the posts they show, articles.caching); open pages by their poll,
+# which sends again the updates that embed it.
+
+SNAPSHOT_FIELDS = ["author_name", "author_handle", "author_url", "text", "posted_at", "language"]
+GONE_MESSAGE = _("The platform says this post does not exist or is not public (any more).")
+
+
+def _refresh_pages_showing(post):
+    """Open pages showing the post in an update get that update again on their next poll."""
+    LiveUpdate.objects.filter(body_html__contains=embeds.placeholder_attribute(post.url)).update(
+        changed_at=Greatest(Value(timezone.now()), F("published_at"))
+    )
+
+
+@transaction.atomic
+def save_social_post(*, post, by, expected_version=None):
+    """Save a snapshot as filled in by hand; every page showing it shows the new one."""
+    if post.pk is None:
+        if not permissions.can_add_social_post(by):
+            _refuse("You may not add social posts.")
+        post.created_by = post.created_by or by
+        if post.can_capture:
+            # The caller queues the capture (articles.tasks): the admin shows it under way.
+            post.capture_state = SocialPost.Capture.PENDING
+    else:
+        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        if not permissions.can_edit_social_post(by, stored):
+            _refuse("You may not edit this social post.")
+    post.save(expected_version=expected_version)
+    _refresh_pages_showing(post)
+    return post
+
+
+@transaction.atomic
+def delete_social_post(*, post, by):
+    """Readers see a plain link card where the snapshot was."""
+    stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+    if not permissions.can_delete_social_post(by):
+        _refuse("You may not delete social posts.")
+    stored.delete()
+    _refresh_pages_showing(stored)
+
+
+def capture_social_post(*, post, by=None, overwrite=True, resolver=None):
+    """Fill the snapshot from the platform's public endpoint (`overwrite=False`: only the
+    fields still empty, so what an editor typed stays). Returns None, or the message for the
+    editor when it failed: the fields then stay as they were, and can be filled in by hand.
+
+    `by` is the person who asked (None: a task queued when the post was added)."""
+    if by is not None and not permissions.can_capture_social_post(by, post):
+        _refuse("You may not capture social posts.")
+    # The network first, outside any transaction: nothing is locked while a platform answers.
+    try:
+        snapshot = embeds.capture(post.url, resolver=resolver)
+    except embeds.CaptureError as error:
+        _record_capture(post, state=SocialPost.Capture.FAILED, error=str(error.message))
+        return error.message
+    thumbnail = None
+    if snapshot.thumbnail_url:
+        thumbnail = embeds.fetch_thumbnail(snapshot.thumbnail_url, resolver=resolver)
+    now = timezone.now()
+    with transaction.atomic():
+        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        stored.checked_at = now
+        if snapshot.availability == embeds.DELETED:
+            stored.availability = SocialPost.Availability.DELETED
+            if not stored.has_snapshot:
+                stored.capture_state = SocialPost.Capture.FAILED
+                stored.capture_error = str(GONE_MESSAGE)
+            stored.save()
+            _refresh_pages_showing(stored)
+            return None if stored.has_snapshot else GONE_MESSAGE
+        for name in SNAPSHOT_FIELDS:
+            value = getattr(snapshot, name)
+            if value and (overwrite or not getattr(stored, name)):
+                setattr(stored, name, value)
+        if snapshot.media and (overwrite or not stored.media):
+            stored.media = snapshot.media
+        if thumbnail is not None and (overwrite or not stored.thumbnail):
+            stored.thumbnail.save(
+                f"{stored.key.replace(':', '-')}.jpg", ContentFile(thumbnail[0]), save=False
+            )
+        stored.availability = SocialPost.Availability.AVAILABLE
+        stored.last_seen_at = stored.captured_at = now
+        stored.captured_by = by if getattr(by, "is_authenticated", False) else stored.captured_by
+        stored.capture_state, stored.capture_error = SocialPost.Capture.DONE, ""
+        stored.is_reconstructed = False if overwrite else stored.is_reconstructed
+        stored.save()
+        _refresh_pages_showing(stored)
+    post.refresh_from_db()
+    return None
+
+
+def _record_capture(post, *, state, error):
+    SocialPost.objects.filter(pk=post.pk).update(capture_state=state, capture_error=error)
+    post.capture_state, post.capture_error = state, error
+
+
+def check_social_post(*, post, resolver=None):
+    """Ask the platform again whether the post is still there, through the capture's own path.
+    A post deleted or made private is recorded as such: its card stays, with a note and the
+    date it was last seen. The snapshot itself is never changed here. Returns the availability
+    found, or None when the platform could not tell (unreachable, unreadable)."""
+    try:
+        snapshot = embeds.capture(post.url, resolver=resolver)
+    except embeds.CaptureError:
+        SocialPost.objects.filter(pk=post.pk).update(checked_at=timezone.now())
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        found = snapshot.availability
+        if found == stored.availability:
+            # Nothing readers see changes (the last-seen date shows only once a post is gone):
+            # the version, and so every cached page showing it, stays.
+            seen = {"last_seen_at": now} if found == embeds.AVAILABLE else {}
+            SocialPost.objects.filter(pk=stored.pk).update(checked_at=now, **seen)
+        else:
+            stored.availability, stored.checked_at = found, now
+            if found == embeds.AVAILABLE:
+                stored.last_seen_at = now
+            stored.save()
+            _refresh_pages_showing(stored)
+    return found

@@ -29,11 +29,15 @@ from xml.etree.ElementTree import Element, SubElement
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["Picture", "image_sources", "render_markdown", "sanitize_html"]
+from articles import embeds, links
+
+__all__ = ["Picture", "image_sources", "render_markdown", "render_post_text", "sanitize_html"]
 
 # --- Markdown -------------------------------------------------------------
 
@@ -88,28 +92,6 @@ class _AttributedQuotes(Treeprocessor):
             cite.extend(list(attribution))
             figure.tail = quote.tail
             quote.tail = None
-
-
-_BARE_URL = re.compile(r"https?://[^\s<>\"']+")
-
-
-class _BareLinks(Treeprocessor):
-    """An address alone in its paragraph becomes a link to itself (an embed it does not yet
-    match still reads as a link, not as dead text)."""
-
-    def run(self, root):
-        for paragraph in root.iter("p"):
-            text = (paragraph.text or "").strip()
-            if len(paragraph) or not _BARE_URL.fullmatch(text):
-                continue
-            paragraph.text = None
-            link = SubElement(paragraph, "a", {"href": text})
-            link.text = text
-
-
-class _BareLinksExtension(Extension):
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(_BareLinks(md), "bare_links", 4)
 
 
 class _AttributedQuotesExtension(Extension):
@@ -243,6 +225,69 @@ def _images(html_text):
     return parser.sources
 
 
+# A line that is an address and nothing else (at most wrapped in <>, as an autolink).
+_URL_LINE = re.compile(r"<?(https?://[^\s<>]{1,2048})>?[ \t]*")
+
+
+def _is_public(url):
+    try:
+        links.validate_public_url(url)
+    except ValidationError:
+        return False
+    return True
+
+
+class _UrlLines(Preprocessor):
+    """An address alone on its line becomes a link; a social post's address a paragraph of its
+    own, which `_SocialPosts` turns into a placeholder for its card. Runs after fenced code and
+    raw HTML are set aside, so their lines are left alone; an indented line may be code."""
+
+    def run(self, lines):
+        out = []
+        for line in lines:
+            match = _URL_LINE.fullmatch(line)
+            if match is None or not _is_public(match.group(1)):
+                out.append(line)
+            elif embeds.recognise(match.group(1)) is not None:
+                out.extend(["", f"<{match.group(1)}>", ""])
+            else:
+                out.append(f"<{match.group(1)}>")
+        return out
+
+
+class _SocialPosts(Treeprocessor):
+    """A paragraph holding a social post's address alone becomes
+    `<figure class="social-embed" data-social-url="…"><a href="…">…</a></figure>`: a plain link
+    wherever the HTML is shown as is (a feed, the desk's list), a native card on pages, which
+    fill in the snapshot at render time (`embeds.Cards`). Pure: the snapshot is not looked up
+    here, so body_html stays derived from the text alone."""
+
+    def run(self, root):
+        for paragraph in list(root.iter("p")):
+            if len(paragraph) != 1 or (paragraph.text or "").strip():
+                continue
+            link = paragraph[0]
+            if link.tag != "a" or (link.tail or "").strip() or len(link):
+                continue
+            href = link.get("href", "")
+            post = embeds.recognise(href) if (link.text or "").strip() == href else None
+            if post is None:
+                continue
+            paragraph.clear()
+            paragraph.tag = "figure"
+            paragraph.set("class", embeds.PLACEHOLDER_CLASS)
+            paragraph.set("data-social-url", post.url)
+            fallback = SubElement(paragraph, "a", {"href": post.url})
+            fallback.text = post.url.removeprefix("https://")
+
+
+class _SocialPostsExtension(Extension):
+    def extendMarkdown(self, md):
+        # Below fenced code (25) and raw HTML blocks (20); after the inline patterns (20).
+        md.preprocessors.register(_UrlLines(md), "url_lines", 15)
+        md.treeprocessors.register(_SocialPosts(md), "social_posts", 6)
+
+
 def _extension_configs() -> dict[str, dict[str, object]]:
     return {
         # Heading ids that keep French words readable: "élection-présidentielle".
@@ -300,7 +345,7 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "li": frozenset({"id"}),  # footnote targets
     "sup": frozenset({"id"}),  # footnote references
     "div": frozenset({"class"}),  # "footnote" and "toc" only
-    "figure": frozenset({"class"}),  # "picture" only
+    "figure": frozenset({"class", "data-social-url"}),  # pictures, social post placeholders
     "span": frozenset({"class"}),  # a picture's caption, credit and disclosure
     "code": frozenset({"class"}),  # "language-*" only
     "blockquote": frozenset({"cite"}),
@@ -320,7 +365,7 @@ LINK_REL = "noopener noreferrer"
 ALLOWED_CLASSES = {
     "div": frozenset({"footnote", "toc"}),
     "a": frozenset({"footnote-ref", "footnote-backref"}),
-    "figure": frozenset({"picture"}),
+    "figure": frozenset({"picture", "social-embed"}),
     "span": frozenset({"picture-caption", "picture-credit", "picture-disclosure"}),
 }
 _CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
@@ -373,6 +418,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if _url_is_allowed(value, ALLOWED_RESOURCE_SCHEMES) else None
     if attribute == "srcset":
         return value if _srcset_is_allowed(value) else None
+    if attribute == "data-social-url":
+        # Only a post's own address, as the platform table spells it.
+        post = embeds.recognise(value)
+        return value if post is not None and post.url == value else None
     if attribute == "class":
         if tag == "code":
             kept = [c for c in value.split() if _CODE_LANGUAGE_CLASS.fullmatch(c)]
@@ -400,7 +449,7 @@ def _new_markdown(pictures: Mapping[str, Picture] | None = None) -> markdown.Mar
         extensions=[
             *MARKDOWN_EXTENSIONS,
             _AttributedQuotesExtension(),
-            _BareLinksExtension(),
+            _SocialPostsExtension(),
             *extras,
         ],
         extension_configs=_extension_configs(),
@@ -507,6 +556,40 @@ def removed_by_sanitiser(text: str | None) -> list[tuple[str, str, str]]:
     parser.feed(_markdown_to_html(without_control_characters(text)))
     parser.close()
     return list(dict.fromkeys(parser.found))
+
+
+_POST_URL = re.compile(r"https?://[^\s<>\"]{1,2048}")
+# Punctuation that ends a sentence rather than an address ("see https://a.example/x.").
+_TRAILING = ".,;:!?)]}»”’'"
+
+
+def _linked(text):
+    out, at = [], 0
+    for match in _POST_URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(html.escape(text[at : match.start()], quote=False))
+        if _is_public(url):
+            href = html.escape(links.normalise_url(url))
+            out.append(f'<a href="{href}">{html.escape(url, quote=False)}</a>')
+        else:
+            out.append(html.escape(url, quote=False))
+        at = match.start() + len(url)
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
+def render_post_text(text: str | None) -> str:
+    """A social post's plain text as sanitised HTML: paragraphs, line breaks, and its public
+    web addresses as links. Nothing the platform sent is markup here."""
+    if not text:
+        return ""
+    text = without_control_characters(text).replace("\r\n", "\n")
+    paragraphs = [part.strip("\n") for part in re.split(r"\n\s*\n", text) if part.strip()]
+    markup = "".join(
+        "<p>" + "<br>".join(_linked(line) for line in part.split("\n")) + "</p>"
+        for part in paragraphs
+    )
+    return sanitize_html(markup)
 
 
 # Characters a word processor pastes (vertical tab, form feed, unit separator...) and the others

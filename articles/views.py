@@ -16,8 +16,8 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from articles import caching, images, live, permissions, structured_data
-from articles.models import Author, Citation, LiveUpdate, Section, Source, Story
+from articles import caching, embeds, images, live, permissions, structured_data
+from articles.models import Author, Citation, LiveUpdate, Section, SocialPost, Source, Story
 from articles.rendering import render_markdown
 
 STORIES_PER_PAGE = 20
@@ -150,6 +150,7 @@ def story_detail(request, slug):
             render_html=render_html,
             max_age=10 if story.is_live else 60,
             last_modified=last_modified,
+            post_versions=SocialPost.objects.versions,
         )
 
 
@@ -160,6 +161,16 @@ def story_modified_at(story, stream, corrections):
     if stream is not None and stream.latest_at:
         times.append(stream.latest_at)
     return max(t for t in times if t)
+
+
+def social_cards(story, stream=None, updates=()):
+    """The snapshots of every post the page embeds (its text, its updates, the pinned one),
+    fetched in one query whatever their number."""
+    shown = list(updates)
+    if stream is not None:
+        shown += [*stream.updates, *([stream.pinned] if stream.pinned else [])]
+    fragments = [story.body_html, story.summary_html, *(update.body_html for update in shown)]
+    return embeds.Cards(SocialPost.objects.for_html(*fragments), story.time_zone)
 
 
 def _story_texts(story, inline):
@@ -200,6 +211,7 @@ def _story_context(story, page, changed, base_url="", *, polls=True, inline=None
             "alt": featured.alt_text,
         },
         "stream": stream,
+        "social": social_cards(story, stream),
         "corrections": corrections,
         "citations": citations,
         "modified_at": modified_at,
@@ -242,6 +254,9 @@ def update_detail(request, slug, pk):
                 "story": story,
                 "update": update,
                 "page_number": live.page_number_of(position),
+                "social": embeds.Cards(
+                    SocialPost.objects.for_html(update.body_html), story.time_zone
+                ),
                 "ld": structured_data.for_update(
                     story, update, settings.NEWSROOM_SITE_URL, standalone=True
                 ),

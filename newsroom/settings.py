@@ -278,6 +278,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:", *filter(None, [os.environ.get("NEWSROOM_MEDIA_ORIGIN")])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The one frame a page may hold: YouTube's privacy-enhanced player, which a video card
+    # loads only when the reader asks (static/js/embeds.js). Nothing else of any platform.
+    "frame-src": ["https://www.youtube-nocookie.com"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

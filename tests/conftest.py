@@ -4,13 +4,17 @@ import socket
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.test import Client
 
 from tests import factories
 
 # A task runs at once, inside the test that queued it: what the worker would do later is checked
-# in the same test. Set before any backend is built (the first enqueue builds it).
+# in the same test. `@task` builds the configured backend when its module is imported, which
+# django.setup() does before this file runs (the admin imports articles.tasks): the handler is
+# reset as Django's own setting_changed receiver does, so every enqueue gets the new backend.
 django_settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+setting_changed.send(sender=None, setting="TASKS", value=django_settings.TASKS, enter=True)
 
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -110,3 +114,24 @@ def livedesk_client(livedesk):
     client = Client()  # its own, so a test can hold several roles' clients at once
     client.force_login(livedesk)
     return client
+
+
+@pytest.fixture
+def providers(settings, monkeypatch):
+    """The social platforms' public endpoints, faked on 127.0.0.1 with recorded answers
+    (tests/providers.py): captures, tasks and checks reach them and nothing else."""
+    from articles import egress
+    from tests.providers import NAMES, serve
+
+    server = serve()
+    settings.NEWSROOM_EGRESS_ALLOW_LOOPBACK_FOR_TESTS = True
+    settings.NEWSROOM_SOCIAL_PROVIDER_PORT_FOR_TESTS = server.server_port
+
+    def resolve(host, port):
+        if host not in NAMES:
+            raise egress.EgressError(f"{host} is not a faked provider", "unreachable")
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(egress, "system_resolver", resolve)
+    yield server
+    server.stop()

@@ -117,3 +117,66 @@ def test_digest_is_stable_short_and_differs_for_different_text():
     assert caching.digest("story:1:v3") != caching.digest("story:1:v4")
     assert caching.digest("") != caching.digest(" ")
     assert caching.digest("é") != caching.digest("e")
+
+
+# --- Pages that embed social posts -------------------------------------------------------------
+
+CARD = '<figure data-social-url="https://x.com/i/status/1" data-social-version="{}"></figure>'
+
+
+def test_a_page_with_posts_is_keyed_on_their_versions_read_before_the_render():
+    versions = {"https://x.com/i/status/1": 1}
+    asked = []
+
+    def post_versions(urls):
+        asked.append(list(urls))
+        return {(url, versions.get(url, 0)) for url in urls}
+
+    render = Renderer(CARD.format(1))
+
+    def page(**headers):
+        request = RequestFactory().get("/page/", **headers)
+        return caching.cached_page(
+            request, tag="story:1", render_html=render, max_age=60, post_versions=post_versions
+        )
+
+    first = page()
+    assert render.calls == 1
+    assert page(HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert render.calls == 1
+    assert asked[-1] == ["https://x.com/i/status/1"]
+    # The post is captured again: same story, new key, new render.
+    versions["https://x.com/i/status/1"] = 2
+    render.html = CARD.format(2)
+    second = page(HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert render.calls == 2
+    page()
+    assert render.calls == 2
+
+
+def test_a_render_made_while_a_post_changed_is_not_served_under_the_new_versions():
+    render = Renderer(CARD.format(1))  # rendered from version 1...
+
+    def post_versions(urls):
+        return {(url, 2) for url in urls}  # ...while version 2 landed
+
+    request = RequestFactory().get("/page/")
+    caching.cached_page(
+        request, tag="story:9", render_html=render, max_age=60, post_versions=post_versions
+    )
+    assert render.calls == 2  # rendered again for the versions the key names
+
+
+def test_a_page_without_posts_costs_no_version_query():
+    def post_versions(urls):
+        raise AssertionError("no post on the page: nothing to ask")
+
+    render = Renderer()
+    for _ in range(2):
+        request = RequestFactory().get("/page/")
+        caching.cached_page(
+            request, tag="story:2", render_html=render, max_age=60, post_versions=post_versions
+        )
+    assert render.calls == 1

@@ -508,3 +508,23 @@ def test_the_poll_of_a_story_without_coverage_sends_no_update(client):
     answer = poll(client, story).json()
     assert answer["updates"] == []
     assert answer["is_live"] is False
+
+
+def test_the_poll_renders_cards_and_sends_an_update_again_when_its_post_is_captured(client):
+    from articles.models import SocialPost
+
+    url = "https://mastodon.example/@desk/123"
+    story = factories.live_story()
+    update = factories.update(story, body=f"Le message :\n\n{url}")
+    with time_machine.travel(timezone.now() + timedelta(seconds=10)):
+        first = poll(client, story).json()
+        assert "is-link" in first["updates"][0]["html"]
+        assert poll(client, story, first["cursor"]).json()["updates"] == []
+    with time_machine.travel(timezone.now() + timedelta(seconds=20)):
+        post = SocialPost(url=url, author_name="Le desk", text="Capturé.")
+        publishing.save_social_post(post=post, by=factories.user(group="Editor"))
+        again = poll(client, story, first["cursor"]).json()["updates"]
+    assert [entry["id"] for entry in again] == [update.pk]
+    assert again[0]["version"] == update.version  # the same update, a new card
+    assert "Capturé." in again[0]["html"]
+    assert 'data-social-version="1"' in again[0]["html"]

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from articles import permissions
-from articles.models import Citation, Correction, Story
+from articles.models import Citation, Correction, SocialPost, Story
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,30 @@ RULES = {
             user, Correction(update=update, note="n")
         ),
         {"editor": EVERY},  # the desk adds corrections to updates but does not rewrite them
+    ),
+    # Social posts: whoever embeds posts adds snapshots and asks the platform again; a snapshot
+    # already kept, maybe on readers' pages, is rewritten by hand by its creator or an editor.
+    "can_add_social_post": (
+        lambda user, story, update: permissions.can_add_social_post(user),
+        dict.fromkeys(["owner", "reporter", "desk", "editor"], EVERY),
+    ),
+    "can_capture_social_post": (
+        lambda user, story, update: permissions.can_capture_social_post(user, SocialPost(pk=1)),
+        dict.fromkeys(["owner", "reporter", "desk", "editor"], EVERY),
+    ),
+    "can_edit_social_post the owner added": (
+        lambda user, story, update: permissions.can_edit_social_post(
+            user, SocialPost(pk=1, created_by=story.created_by)
+        ),
+        {"owner": EVERY, "editor": EVERY},
+    ),
+    "can_delete_social_post": (
+        lambda user, story, update: permissions.can_delete_social_post(user),
+        {"editor": EVERY},
+    ),
+    "can_edit_social_post being added": (
+        lambda user, story, update: permissions.can_edit_social_post(user, SocialPost()),
+        dict.fromkeys(["owner", "reporter", "desk", "editor"], EVERY),
     ),
     "can_delete_correction of a story": (
         lambda user, story, update: permissions.can_delete_correction(

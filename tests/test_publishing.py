@@ -212,6 +212,7 @@ def test_the_rules_module_names_the_groups_the_migrations_made():
         import_module("articles.migrations.0002_editorial_groups").ROLES,
         import_module("articles.migrations.0006_source_permissions").ADDED,
         import_module("articles.migrations.0008_image_permissions").ADDED,
+        import_module("articles.migrations.0008_social_post_permissions").ADDED,
     ]
     granted = {name: set() for name in made}
     for table in tables:

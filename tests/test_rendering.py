@@ -46,7 +46,7 @@ SAFE_ATTRIBUTES = {
     "li": {"id"},
     "sup": {"id"},
     "div": {"class"},
-    "figure": {"class"},
+    "figure": {"class", "data-social-url"},  # pictures; a social post's placeholder
     "span": {"class"},
     "code": {"class"},
     "blockquote": {"cite"},
@@ -707,3 +707,68 @@ def test_the_images_of_a_text_and_those_without_alt_text_are_found():
     assert rendering.image_sources(html) == ["/media/images/a.jpg", "/media/images/b.jpg"]
     assert rendering.images_without_alt(html) == ["/media/images/a.jpg"]
     assert rendering.image_sources("") == []
+
+
+# --- Social posts alone on their line --------------------------------------------------------
+
+POST = "https://x.com/gdb/status/1725736242137182594"
+PLACEHOLDER = (
+    f'<figure class="social-embed" data-social-url="{POST}"><a href="{POST}" '
+    f'rel="noopener noreferrer">x.com/gdb/status/1725736242137182594</a></figure>'
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        POST,
+        f"<{POST}>",
+        f"{POST}?s=20",
+        f"Avant.\n\n{POST}\n\nAprès.",
+        f"Avant.\n{POST}\nAprès.",  # alone on its line inside a paragraph
+        "https://twitter.com/GDB/status/1725736242137182594   ",
+    ],
+)
+def test_a_post_address_alone_on_its_line_becomes_its_placeholder(text):
+    assert PLACEHOLDER in render_markdown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Le message {POST} de Greg Brockman.",  # inside a sentence
+        f"- {POST}",  # a list item
+        f"> {POST}",  # a quotation
+        f"```\n{POST}\n```",  # code
+        f"    {POST}",  # indented code
+        f"[Le message]({POST})",  # a link with its own words
+    ],
+)
+def test_a_post_address_that_is_not_alone_stays_what_it_was(text):
+    assert "social-embed" not in render_markdown(text)
+
+
+def test_another_address_alone_on_its_line_is_a_plain_link():
+    assert render_markdown("https://example.com/a_b_c") == (
+        '<p><a href="https://example.com/a_b_c" rel="noopener noreferrer">'
+        "https://example.com/a_b_c</a></p>"
+    )
+    assert "<a" not in render_markdown("http://127.0.0.1/admin")  # not a public address
+
+
+def test_an_authors_placeholder_for_a_look_alike_loses_its_address():
+    forged = (
+        '<figure class="social-embed" data-social-url="https://x.com.evil.example/a/status/1">'
+        '<a href="https://x.com.evil.example/">x</a></figure>'
+    )
+    assert "data-social-url" not in render_markdown(forged)
+
+
+def test_a_posts_text_becomes_paragraphs_and_links_and_nothing_else():
+    from articles.rendering import render_post_text
+
+    html = render_post_text("Un <b>mot</b> https://a.example/x.\n\nhttp://10.0.0.1/ et fin")
+    assert html == (
+        '<p>Un &lt;b&gt;mot&lt;/b&gt; <a href="https://a.example/x" rel="noopener noreferrer">'
+        "https://a.example/x</a>.</p><p>http://10.0.0.1/ et fin</p>"
+    )

@@ -76,3 +76,16 @@ def test_deploy_check_reports_nothing_with_preload_opted_in_either():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_only_frame_a_page_may_load_is_the_privacy_enhanced_video_player(client, db):
+    from tests import factories
+
+    story = factories.story()
+    policy = client.get(story.get_absolute_url())["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["frame-src"] == "https://www.youtube-nocookie.com"
+    # Nothing else of any platform: images, scripts, fonts and connections are our own.
+    for name in ("img-src", "script-src", "font-src", "connect-src", "style-src"):
+        assert "youtube" not in directives[name]
+        assert "twitter" not in directives[name]

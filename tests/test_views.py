@@ -280,3 +280,126 @@ def test_renditions_that_come_in_later_reach_the_cached_page(client, settings):
     images.make_renditions(image.pk)
     after = client.get(story.get_absolute_url()).content.decode()
     assert "image/avif" in after
+
+
+# --- Social posts in the text ---------------------------------------------------------------
+
+GDB = "https://x.com/gdb/status/1725736242137182594"
+
+
+def _no_third_party(html):
+    """Every resource the page loads is its own: no src, srcset or frame from another host."""
+    loaded = re.findall(r'\s(?:src|srcset|poster|data)="([^"]+)"', html)
+    assert all(url.startswith("/") for url in loaded), loaded
+    assert "<iframe" not in html
+    assert "platform.twitter.com" not in html
+
+
+def test_a_post_alone_on_its_line_renders_its_snapshot_as_a_native_card(client):
+    from articles.models import SocialPost
+
+    SocialPost.objects.create(
+        url=GDB,
+        author_name="Greg Brockman",
+        author_handle="@gdb",
+        text="Sam and I are shocked. More: https://openai.com/blog",
+        posted_at=datetime(2023, 11, 18, 4, 42, tzinfo=UTC),
+        language="en",
+        media=[{"url": "https://pbs.twimg.com/media/a.jpg", "alt": "A note", "kind": "image"}],
+    )
+    story = factories.story(body=f"Avant.\n\n{GDB}?s=20\n\nAprès.", time_zone="America/New_York")
+    html = client.get(story.get_absolute_url()).content.decode()
+    card = html[html.index('<figure class="social-post') : html.index("</figure>")]
+    assert "Greg Brockman" in card
+    assert "@gdb" in card
+    assert '<blockquote class="social-post-quote" cite="https://x.com/gdb/' in card
+    assert 'lang="en"' in card
+    assert '<a href="https://openai.com/blog" rel="noopener noreferrer">' in card
+    # The story's zone: 04:42 UTC is 23:42 the day before in New York.
+    assert '<time datetime="2023-11-17T23:42:00-05:00"' in card
+    assert "Image : A note" in card  # described, not loaded
+    assert f'href="{GDB}"' in card
+    _no_third_party(html)
+
+
+def test_a_post_without_a_snapshot_yet_is_a_plain_link_card(client):
+    story = factories.story(body=GDB)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "social-post-x is-link" in html
+    assert f'<a href="{GDB}" rel="noopener noreferrer">Un message sur X</a>' in html
+
+
+def test_a_captured_post_shows_on_the_cached_page_without_saving_the_story(client):
+    from articles.models import SocialPost
+
+    story = factories.story(body=GDB)
+    first = client.get(story.get_absolute_url())
+    assert "is-link" in first.content.decode()
+    assert client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    post = SocialPost.objects.create(url=GDB, author_name="Greg Brockman")
+    second = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert "Greg Brockman" in second.content.decode()
+    post.author_name = "Greg Brockman (corrigé)"
+    post.save()
+    assert "(corrigé)" in client.get(story.get_absolute_url()).content.decode()
+    # Still one render per change: the next reader gets the cached one.
+    assert count_queries(lambda: client.get(story.get_absolute_url())) <= 3
+
+
+def test_a_post_deleted_at_the_source_keeps_its_card_with_a_note_and_the_last_seen_date(client):
+    from articles.models import SocialPost
+
+    SocialPost.objects.create(
+        url=GDB,
+        author_name="Greg Brockman",
+        text="Le texte gardé.",
+        availability=SocialPost.Availability.DELETED,
+        last_seen_at=datetime(2024, 3, 2, 12, 0, tzinfo=UTC),
+    )
+    story = factories.story(body=GDB)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Le texte gardé." in html
+    assert "is-gone" in html
+    assert "n’est plus disponible" in html
+    assert "2 mars 2024" in html
+
+
+def test_a_video_card_has_a_local_poster_and_a_button_for_the_privacy_enhanced_player(client):
+    from articles.models import SocialPost
+
+    SocialPost.objects.create(
+        url="https://youtu.be/U9mJuUkhUzk", author_name="OpenAI", text="OpenAI DevDay"
+    )
+    story = factories.story(body="https://www.youtube.com/watch?v=U9mJuUkhUzk&t=1")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert 'data-video-src="https://www.youtube-nocookie.com/embed/U9mJuUkhUzk"' in html
+    assert "social-video-poster is-neutral" in html
+    assert '<script type="module" src="/static/js/embeds.js"></script>' in html
+    _no_third_party(html)
+
+
+def _story_embedding(count, first):
+    from articles.models import SocialPost
+
+    urls = [f"https://mastodon.example/@desk/{first + n}" for n in range(count)]
+    for n, url in enumerate(urls):
+        SocialPost.objects.create(url=url, author_name=f"Auteur {n}", text=f"Texte {n}")
+    story = factories.live_story(body="\n\n".join(urls[: count // 2 or 1]))
+    for url in urls[count // 2 :]:
+        factories.update(story, body=url)
+    return story
+
+
+def test_the_story_page_costs_the_same_with_1_embedded_post_as_with_30(client):
+    one, thirty = _story_embedding(1, 1000), _story_embedding(30, 2000)
+    few = count_queries(lambda: client.get(one.get_absolute_url()))
+    response = None
+
+    def get_thirty():
+        nonlocal response
+        response = client.get(thirty.get_absolute_url())
+
+    many = count_queries(get_thirty)
+    assert many <= few
+    assert response.content.decode().count('class="social-post social-post-mastodon"') == 30

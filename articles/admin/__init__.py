@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin.images import ImageAdmin
+from articles.admin.social import SocialPostAdmin
 from articles.admin.sources import CitationAdmin, SourceAdmin
 from articles.admin.stories import AuthorAdmin, SectionAdmin, StoryAdmin
 from articles.admin.updates import CorrectionAdmin, LiveUpdateAdmin
@@ -19,6 +20,7 @@ __all__ = [
     "ImageAdmin",
     "LiveUpdateAdmin",
     "SectionAdmin",
+    "SocialPostAdmin",
     "SourceAdmin",
     "StoryAdmin",
 ]

@@ -17,6 +17,7 @@ from articles.models.images import (
     ImageQuerySet,
     ImageRendition,
 )
+from articles.models.social import SocialPost, SocialPostQuerySet
 from articles.models.sources import Citation, Source
 from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
 from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
@@ -37,6 +38,8 @@ __all__ = [
     "LiveUpdate",
     "LiveUpdateQuerySet",
     "Section",
+    "SocialPost",
+    "SocialPostQuerySet",
     "Source",
     "StaleEditError",
     "Story",

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import times
+from articles import embeds, times
 
 register = template.Library()
 
@@ -58,3 +58,12 @@ def newsroom_name():
     """The newsroom's name from settings, for the error pages: 500.html is rendered with an
     empty context, without the context processor that provides NEWSROOM_NAME elsewhere."""
     return settings.NEWSROOM_NAME
+
+
+@register.filter
+def with_social_posts(html, cards):
+    """Sanitised `*_html` with each social post placeholder as its card, from the snapshots the
+    page fetched at once (`cards`, an embeds.Cards); without them, as plain link cards."""
+    if not isinstance(cards, embeds.Cards):
+        cards = embeds.Cards()
+    return cards.render(html)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import archiving
+from articles import archiving, embeds
 from articles.egress import Fetched
 from articles.management.commands._demo_images import demo_image
 from articles.models import (
@@ -19,6 +19,7 @@ from articles.models import (
     Correction,
     LiveUpdate,
     Section,
+    SocialPost,
     Source,
     Story,
 )
@@ -126,6 +127,76 @@ CITATIONS = [
     },
 ]  # fmt: skip
 
+BROCKMAN_POST = "https://x.com/gdb/status/1725736242137182594"
+SWISHER_POST = "https://www.threads.com/@karaswisher/post/Cz0SwisherD"
+NEWSROOM_POST = "https://mastodon.social/@newsroom_demo/111431000000000001"
+DEVDAY_VIDEO = "https://www.youtube.com/watch?v=U9mJuUkhUzk"
+
+# The snapshots the demo embeds, rendered with no network. Greg Brockman's post is real but its
+# text here is written from what was reported of it, not copied, and says so on its card;
+# Kara Swisher's is illustrative (its address is made up) and reconstructed likewise; the
+# Mastodon post is the demo newsroom's own; the video is OpenAI's DevDay keynote.
+SOCIAL_POSTS = [
+    {
+        "url": BROCKMAN_POST,
+        "author_name": "Greg Brockman",
+        "author_handle": "@gdb",
+        "author_url": "https://x.com/gdb",
+        "posted_at": embeds.x_posted_at("1725736242137182594"),
+        "language": "en",
+        "is_reconstructed": True,
+        "text": (
+            "Sam and I are shocked and saddened by what the board did today. What we know:\n\n"
+            "- Thursday night, Ilya asked Sam to talk at noon on Friday. Sam joined a Google "
+            "Meet with the whole board except me and was told he was fired, with the news "
+            "going out very soon.\n"
+            "- At 12:19 pm Ilya texted me for a quick call; at 12:23 pm he sent a Google Meet "
+            "link. I was told I was off the board but would keep my role, and that Sam had "
+            "been fired. OpenAI published its blog post around the same time.\n"
+            "- As far as we know, the management team learned of it shortly after, except "
+            "Mira, who heard the night before."
+        ),
+    },
+    {
+        "url": SWISHER_POST,
+        "author_name": "Kara Swisher",
+        "author_handle": "@karaswisher",
+        "author_url": "https://www.threads.com/@karaswisher",
+        "posted_at": utc(2023, 11, 18, 9, 48),
+        "language": "en",
+        "is_reconstructed": True,
+        "text": (
+            "More departures are coming at OpenAI, I am told. Inside, many see the board’s "
+            "move as a clash between shipping products fast and the company’s original, more "
+            "cautious mission."
+        ),
+    },
+    {
+        "url": NEWSROOM_POST,
+        "author_name": "Newsroom (démo)",
+        "author_handle": "@newsroom_demo@mastodon.social",
+        "author_url": "https://mastodon.social/@newsroom_demo",
+        "posted_at": utc(2023, 11, 17, 21, 10),
+        "language": "fr",
+        "captured_at": utc(2023, 11, 17, 21, 15),
+        "text": (
+            "Direct : le conseil d’administration d’OpenAI écarte Sam Altman ; Greg Brockman "
+            "quitte le conseil. Toutes nos mises à jour, avec leurs sources, sur notre site. "
+            "#OpenAI"
+        ),
+    },
+    {
+        "url": DEVDAY_VIDEO,
+        "author_name": "OpenAI",
+        "author_handle": "@OpenAI",
+        "author_url": "https://www.youtube.com/@OpenAI",
+        "posted_at": utc(2023, 11, 6, 18, 0),
+        "language": "en",
+        "captured_at": utc(2023, 11, 20, 8, 0),
+        "text": "OpenAI DevDay, Opening Keynote",
+    },
+]
+
 SUMMARY = """\
 - Le conseil d’administration d’OpenAI a démis **Sam Altman** de ses fonctions de directeur
   général le vendredi 17 novembre 2023, en lui reprochant un manque de franchise.
@@ -153,6 +224,15 @@ investisseur, avec plus de 10 milliards de dollars engagés.
 
 Microsoft, de son côté, intègre les modèles d’OpenAI dans Copilot pour Microsoft 365, avec une
 approche tournée vers les entreprises. Reste à savoir ce que la crise changera à cette relation.
+
+Onze jours plus tôt, le 6 novembre, Sam Altman présentait sur scène GPT-4 Turbo et les GPT
+personnalisés, lors de la première conférence d’OpenAI pour les développeurs :
+
+https://www.youtube.com/watch?v=U9mJuUkhUzk
+
+Suivez aussi notre direct sur Mastodon :
+
+https://mastodon.social/@newsroom_demo/111431000000000001
 """
 
 UPDATES = [
@@ -187,8 +267,8 @@ UPDATES = [
             "Greg Brockman détaille sur X le déroulé de la journée : Sam Altman a été convié "
             "vendredi midi (heure de San Francisco) à une réunion Google Meet avec le conseil, "
             "où son licenciement lui a été annoncé. Greg Brockman a appris peu après qu’il "
-            "perdait son siège au conseil.\n\n"
-            "[Le message de Greg Brockman sur X](https://x.com/gdb)"
+            "perdait son siège au conseil. Voici son message sur X :\n\n"
+            f"{BROCKMAN_POST}"
         ),
     },
     {
@@ -201,7 +281,8 @@ UPDATES = [
             "Szymon Sidor, présent depuis sept ans.\n\n"
             "La journaliste Kara Swisher rapporte de son côté que des salariés opposaient la "
             "course commerciale de l’entreprise à sa mission d’origine, plus prudente, et "
-            "s’attend à d’autres départs."
+            "s’attend à d’autres départs.\n\n"
+            f"{SWISHER_POST}"
         ),
         "correction": (
             "Une version précédente de cette mise à jour nommait la journaliste « Sara "
@@ -288,6 +369,7 @@ class Command(BaseCommand):
         admin.set_password("admin-demo-pass")
         admin.save()
 
+        self._social_posts()
         story = self._story(sections["tech"], authors, uploader=admin)
         self._other_story(sections["economie"], authors[0])
         self.stdout.write(self.style.SUCCESS(f"Demo newsroom ready: {story.get_absolute_url()}"))
@@ -358,6 +440,13 @@ class Command(BaseCommand):
         # The story was last touched when coverage ended, not when the demo was loaded.
         Story.objects.filter(pk=story.pk).update(updated_at=story.live_ended_at)
         return story
+
+    def _social_posts(self):
+        for item in SOCIAL_POSTS:
+            url = embeds.recognise(item["url"]).url
+            SocialPost.objects.update_or_create(
+                url=url, defaults={key: value for key, value in item.items() if key != "url"}
+            )
 
     def _citations(self, story):
         sources = {

@@ -21,9 +21,15 @@ export function createStream(section, { announce }) {
   const baseTitle = document.title;
   const queue = new Map(); // id -> parsed article, oldest arrival first (Map keeps order on edit)
   const versions = new Map(); // id -> highest version applied, so repeats are ignored
+  // id -> the social post snapshots its text shows: a capture sends an update again with the
+  // same version and a new card (the snapshot is a row of its own).
+  const embedded = new Map();
+  const embedsOf = (el) => [...el.querySelectorAll("[data-social-url]")]
+    .map((card) => `${card.dataset.socialUrl}=${card.dataset.socialVersion}`).join(" ");
   for (const el of section.querySelectorAll("[data-update-id][data-version]")) {
     const id = el.dataset.updateId;
     versions.set(id, Math.max(Number(el.dataset.version) || 0, versions.get(id) || 0));
+    if (el.closest("[data-stream]")) embedded.set(id, embedsOf(el));
   }
   let unseen = 0; // new updates the reader has not seen yet, shown in the tab title
   let button = null;
@@ -146,10 +152,13 @@ export function createStream(section, { announce }) {
       const id = String(entry.id);
       const removed = entry.state !== "published";
       const known = versions.get(id);
-      if (!removed && known !== undefined && entry.version <= known) continue;
-      versions.set(id, Math.max(Number(entry.version) || 0, known || 0));
       const el = removed ? null : parse(entry.html);
-      if (el) decorate(el);
+      if (!removed && known !== undefined) {
+        if (entry.version < known) continue;
+        if (entry.version === known && embedsOf(el) === embedded.get(id)) continue;
+      }
+      versions.set(id, Math.max(Number(entry.version) || 0, known || 0));
+      if (el) { embedded.set(id, embedsOf(el)); decorate(el); }
       const shown = shownUpdate(id);
       if (removed) {
         shown?.remove();
