@@ -76,6 +76,7 @@ def cached_page(request, *, tag, render_html, max_age, last_modified=None, post_
             cache.set(key, html, PAGE_CACHE_SECONDS)
         response = HttpResponse(html)
     response["ETag"] = etag
+    response["Content-Language"] = translation.get_language()
     if last_modified:
         response["Last-Modified"] = http_date(last_modified.timestamp())
     return public(response, max_age=max_age)

@@ -262,6 +262,7 @@ def update_detail(request, slug, pk):
                 ),
             },
         )
+    response["Content-Language"] = story.language
     return caching.public(response, max_age=60)
 
 
@@ -288,6 +289,7 @@ def citation_archive(request, slug, pk):
         )
     # Someone else's article, kept as evidence: not for search engines to index as ours.
     response["X-Robots-Tag"] = "noindex"
+    response["Content-Language"] = story.language
     return caching.public(response, max_age=300)
 
 

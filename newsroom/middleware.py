@@ -75,4 +75,6 @@ class NewsroomLocaleMiddleware(LocaleMiddleware):
     def process_response(self, request, response):
         if self._is_staff_path(request):
             return super().process_response(request, response)
+        # What the page was written in: a story's page sets its story's language itself.
+        response.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response

@@ -7,6 +7,8 @@ from newsroom import media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Staff choose the admin's language (a cookie the staff pages negotiate with).
+    path("i18n/", include("django.conf.urls.i18n")),
     # markdownx's own views answer anyone; these are the same URLs behind staff permissions.
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),

@@ -92,3 +92,30 @@ def test_sending_for_review_says_it_is_now_read_only(reporter):
     response = client.post("/admin/articles/story/", post, follow=True)
     text = " ".join(str(m) for m in response.context["messages"])
     assert "1 story submitted for review: read-only for its author" in text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_content_language_matches_the_pages_html_lang(client, language):
+    import re
+
+    story = factories.story(language=language)
+    update_story = factories.live_story(language=language)
+    update = factories.update(update_story)
+    for url in (story.get_absolute_url(), update.get_absolute_url(), "/"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+        lang = re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
+        assert response["Content-Language"] == lang, url
+        assert "Accept-Language" not in response.get("Vary", ""), url
+
+
+def test_staff_choose_their_admin_language(editor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    html = client.get("/admin/").content.decode()
+    assert 'name="language"' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    assert '<html lang="en"' in client.get("/admin/").content.decode()
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/admin/"})
+    assert '<html lang="fr"' in client.get("/admin/").content.decode()
