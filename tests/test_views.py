@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from articles.models import Story
@@ -403,3 +404,19 @@ def test_the_story_page_costs_the_same_with_1_embedded_post_as_with_30(client):
     many = count_queries(get_thirty)
     assert many <= few
     assert response.content.decode().count('class="social-post social-post-mastodon"') == 30
+
+
+@time_machine.travel(datetime(2023, 11, 20, 11, 0, tzinfo=UTC), tick=False)
+def test_key_events_show_their_dates_when_coverage_spans_days(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long = factories.live_story(live_started_at=timezone.now() - timedelta(days=2))
+    factories.update(long, is_key_event=True, title="Moment long")
+    short = factories.live_story(live_started_at=timezone.now() - timedelta(minutes=5))
+    factories.update(short, is_key_event=True, title="Moment court")
+    for story, dated in ((long, True), (short, False)):
+        html = client.get(story.get_absolute_url()).content.decode()
+        item = html.split('class="key-events"')[1].split("</li>")[0]
+        assert (", " in item.split("<time")[1].split("</time>")[0]) is dated, item

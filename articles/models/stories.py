@@ -266,6 +266,16 @@ class Story(CleanTextModel, VersionedModel):
         return bool(self.is_live or self.live_started_at)
 
     @property
+    def coverage_spans_days(self):
+        """Coverage over more than one calendar day of the story's zone: its times then need
+        their dates (a key event at 07:45 is ambiguous across a three-day story)."""
+        if not self.live_started_at:
+            return False
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        end = self.live_ended_at or timezone.now()
+        return self.live_started_at.astimezone(zone).date() != end.astimezone(zone).date()
+
+    @property
     def ordered_authors(self):
         """Authors in byline order; uses the `bylines` prefetch of `for_listing()`."""
         return [byline.author for byline in self.bylines.all()]

@@ -32,6 +32,7 @@ def test_the_demo_story_shows_its_pictures(live_server, open_page, shot, console
     assert abs(box["height"] - box["width"] * 1350 / 2400) < 2
     label = page.locator(".featured-image .picture-disclosure")
     assert label.inner_text().startswith("Image dessinée par un programme")
+    page.locator(".story-context summary").click()  # the background, folded on a live page
     inline = page.locator(".story-body figure.picture img")
     assert inline.get_attribute("loading") == "lazy"
     inline.scroll_into_view_if_needed()

@@ -42,6 +42,8 @@ def test_the_demo_story_asks_no_other_host_until_the_reader_plays_the_video(
     )
     page.goto(f"{live_server.url}/stories/openai-licencie-sam-altman/")
     page.wait_for_load_state("networkidle")
+    # The posts the story's text embeds are in its background section, folded on a live page.
+    page.locator(".story-context summary").click()
 
     cards = page.locator("figure.social-post")
     expect(cards).to_have_count(4)
@@ -79,6 +81,7 @@ def test_the_cards_on_a_wide_screen(live_server, open_page, shot, console_errors
     load_demo()
     page = open_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/stories/openai-licencie-sam-altman/")
+    page.locator(".story-context summary").click()  # the background, folded on a live page
     card = page.locator("figure.social-post-youtube")
     card.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)

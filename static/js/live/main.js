@@ -14,6 +14,9 @@ function start() {
   if (!section?.querySelector("[data-stream]")) return null;
 
   const announce = announcer(section.querySelector("[data-live-status]"));
+  // The page keeps itself current: the "reload for the latest" hint is for pages without this.
+  const hint = section.querySelector("[data-reload-link]")?.closest(".reload-hint");
+  if (hint) hint.hidden = true;
   const coverage = createCoverage(section, { announce });
   const stream = createStream(section, { announce });
   const corrections = createCorrections({ announce, label: section.dataset.labelCorrection });
