@@ -24,7 +24,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Origin(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 for tests: every fake site or provider is one of these."""
+
     daemon_threads = True
 
     def server_bind(self):
@@ -32,6 +34,8 @@ class Origin(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
+
+class Origin(LoopbackServer):
     def page(self, path, body, *, status=200, content_type="text/html; charset=utf-8", **headers):
         if isinstance(body, str):
             body = body.encode()

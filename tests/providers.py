@@ -8,12 +8,13 @@ nothing reaches the internet."""
 
 import io
 import json
-import socketserver
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
 from PIL import Image
+
+from tests.origin import LoopbackServer
 
 GDB_STATUS = "1725736242137182594"
 MASTODON_URL = "https://mastodon.social/@Gargron/111432178273563232"
@@ -220,12 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class ProviderServer(ThreadingHTTPServer):
-    def server_bind(self):
-        # HTTPServer.server_bind asks for the host's full name: a DNS lookup tests refuse.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
+class ProviderServer(LoopbackServer):
     def start(self):
         self.answers, self.asked = recorded_answers(), []
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05})

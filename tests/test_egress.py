@@ -5,12 +5,11 @@ resolver is made to fail so that no test can look a name up on the network."""
 
 import shutil
 import socket
-import socketserver
 import ssl
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from ipaddress import ip_address
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +17,7 @@ import pytest
 
 from articles import egress
 from articles.egress import EgressError, fetch
+from tests.origin import LoopbackServer
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,11 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Server(ThreadingHTTPServer):
-    def server_bind(self):
-        # HTTPServer.server_bind asks for the host's full name, a DNS lookup these tests refuse.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+Server = LoopbackServer
 
 
 @pytest.fixture(autouse=True)
