@@ -15,8 +15,9 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from articles import caching, embeds
+from articles import caching, embeds, images
 from articles.models import Correction, LiveUpdate, SocialPost
+from articles.rendering import image_sources, render_markdown
 from articles.times import EPOCH, epoch_micros
 
 MAX_CHANGES = 100
@@ -128,9 +129,9 @@ class LiveStream:
         for event in self.key_events:
             event.is_on_this_page = event.pk in on_page
         # The story's own corrections come in the same query as those of the shown updates.
-        self.corrections = story_corrections(
-            story, self.updates + ([self.pinned] if self.pinned else [])
-        )
+        shown = self.updates + ([self.pinned] if self.pinned else [])
+        self.corrections = story_corrections(story, shown)
+        with_pictures(shown)
 
     @property
     def is_latest(self):
@@ -207,6 +208,20 @@ def story_corrections(story, updates=()):
     return [correction for correction in rows if correction.story_id is not None]
 
 
+def with_pictures(updates):
+    """Updates whose text shows uploaded images get them as responsive pictures, as the
+    story's own text does: the images in one query, their renditions in another, and only the
+    updates that show one rendered again (the stored HTML has plain `<img>`)."""
+    found = images.images_in(*(update.body_html for update in updates))
+    if not found:
+        return updates
+    pictures = {url: images.picture(image) for url, image in found.items()}
+    for update in updates:
+        if any(src in pictures for src in image_sources(update.body_html)):
+            update.body_html = render_markdown(update.body, pictures=pictures)
+    return updates
+
+
 def poll_tag(story, since, cursor, more, changes):
     """What a poll's answer depends on, for its ETag: the rows and versions it sends, the
     cursor and `more` (the same rows held back by the commit lag and released once it has
@@ -225,6 +240,7 @@ def poll_payload(story, changes, cursor, more):
     language: the caller sets the story's). One query loads every correction it prints, one
     the snapshots of the posts the changed updates embed."""
     corrections = story_corrections(story, changes)
+    with_pictures([update for update in changes if update.is_visible])
     shown = [update.body_html for update in changes if update.is_visible]
     cards = embeds.Cards(SocialPost.objects.for_html(*shown), story.time_zone)
     return {

@@ -240,6 +240,7 @@ def update_detail(request, slug, pk):
         LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
     )
     live.story_corrections(story, [update])
+    live.with_pictures([update])
     position = (
         LiveUpdate.objects.published()
         .filter(story=story)

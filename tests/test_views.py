@@ -420,3 +420,35 @@ def test_key_events_show_their_dates_when_coverage_spans_days(client):
         html = client.get(story.get_absolute_url()).content.decode()
         item = html.split('class="key-events"')[1].split("</li>")[0]
         assert (", " in item.split("<time")[1].split("</time>")[0]) is dated, item
+
+
+def _live_story_with_image_updates(count):
+    story = factories.live_story()
+    for n in range(count):
+        picture = factories.image(factories.picture_bytes((500, 300), "JPEG"))
+        factories.update(story, body=f"Mise à jour {n}.\n\n![Photo {n}]({picture.file.url})")
+    return story
+
+
+def test_an_image_in_a_live_update_is_a_responsive_picture_on_the_page_poll_and_permalink(
+    client,
+):
+    story = _live_story_with_image_updates(1)
+    update = story.updates.get()
+    page = client.get(story.get_absolute_url()).content.decode()
+    stream = page[page.index("data-stream") :]
+    assert stream.count("<picture>") == 1
+    assert 'type="image/avif"' in stream
+    assert 'alt="Photo 0"' in stream
+    entry = client.get(f"/stories/{story.slug}/updates/", {"since": "0"}).json()["updates"][0]
+    assert "<picture>" in entry["html"]
+    assert "<picture>" in client.get(update.get_absolute_url()).content.decode()
+
+
+def test_the_live_page_costs_the_same_with_1_or_5_updates_showing_images(client):
+    one = _live_story_with_image_updates(1)
+    five = _live_story_with_image_updates(5)
+    assert count_queries(lambda: client.get(one.get_absolute_url())) == count_queries(
+        lambda: client.get(five.get_absolute_url())
+    )
+    assert client.get(five.get_absolute_url()).content.decode().count("<picture>") == 5
