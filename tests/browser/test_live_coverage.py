@@ -152,6 +152,8 @@ def test_a_page_left_open_goes_live_when_coverage_starts_and_says_when_it_ends(
     expect(reader.locator(".live-badge")).to_have_count(0)
     expect(reader.locator("article.story")).not_to_have_class(re.compile(r"\bis-live\b"))
     expect(reader.locator(".coverage")).to_contain_text("clos le")
+    # A banner says it, beside the words spoken to screen readers.
+    expect(reader.locator(".coverage-ended")).to_be_visible()
     expect(reader.locator("[data-live-status]")).to_have_text("Le direct est terminé.")
     expect(reader.locator("[data-stream] article.update")).to_have_count(1)
     shot(reader, "coverage-3-reader-ended")

@@ -43,3 +43,18 @@ def test_on_a_phone_the_context_follows_the_summary_and_key_events_have_dates(
     # The page updates itself: the hint to reload is for pages without the script.
     expect(page.locator(".reload-hint")).to_be_hidden()
     assert axe_violations(page) == []
+
+
+def test_each_update_can_be_shared_by_its_address(live_server, open_page):
+    story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
+    update = factories.update(story, title="Emmett Shear nommé")
+    page = open_page(viewport={"width": 1280, "height": 900})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    page.evaluate("delete Navigator.prototype.share")  # the copy path, as on most desktops
+    button = page.locator(f"#{update.anchor} .share-update")
+    expect(button).to_be_visible()
+    button.click()
+    expect(button).to_contain_text("Lien copié")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{live_server.url}{update.get_absolute_url()}"

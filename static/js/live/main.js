@@ -22,6 +22,7 @@ function start() {
   const corrections = createCorrections({ announce, label: section.dataset.labelCorrection });
   decorate(section);
   startMinuteTick(section);
+  enableSharing(document.querySelector("article.story") || section);
 
   const interval = Math.max(2, Number(section.dataset.pollInterval) || 10) * 1000;
   return createPoller({
@@ -37,6 +38,30 @@ function start() {
       corrections.set(data.corrections_html);
       stream.apply(data.updates || []);
     },
+  });
+}
+
+// Each update's Share button: the system's share sheet where there is one, else the address is
+// copied. Shown only with the script (the class on <html>); the time link is the permalink anyway.
+function enableSharing(root) {
+  document.documentElement.classList.add("js-live");
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest(".share-update");
+    if (!button) return;
+    const url = new URL(button.dataset.sharePath, location.href).href;
+    try {
+      if (navigator.share) {
+        await navigator.share({ title: button.dataset.shareTitle || document.title, url });
+        return;
+      }
+      await navigator.clipboard.writeText(url);
+      const label = button.firstChild;
+      const before = label.textContent;
+      label.textContent = button.dataset.copied || before;
+      setTimeout(() => { label.textContent = before; }, 2000);
+    } catch (error) {
+      // Sharing cancelled, or the clipboard refused: the permalink is still the time's link.
+    }
   });
 }
 
