@@ -1,6 +1,8 @@
 """The live page a reader would choose, on a phone: the latest update on the first screen after
 a short header and the summary; the background text under its own heading, after the summary."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -58,3 +60,15 @@ def test_each_update_can_be_shared_by_its_address(live_server, open_page):
     expect(button).to_contain_text("Lien copié")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == f"{live_server.url}{update.get_absolute_url()}"
+
+
+def test_times_offer_the_readers_own_time_named_with_its_zone(live_server, browser):
+    story = factories.live_story(time_zone="America/New_York", slug="new-york")
+    update = factories.update(story, title="À New York")
+    context = browser.new_context(locale="fr-FR", timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    clock = page.locator(f"#{update.anchor} time.update-clock")
+    expect(clock).to_contain_text("E")  # the story's zone, EST or EDT, printed by the server
+    expect(clock).to_have_attribute("title", re.compile(r"^Votre heure : .*\((UTC|GMT)\+9\)$"))
+    context.close()

@@ -36,10 +36,20 @@ export function refreshRelative(root) {
   }
 }
 
+// "Your time: 20 Nov 2023, 07:45 (UTC+1)": the reader's own clock, named with its zone, for a
+// reader elsewhere than the story (the page itself prints the story's zone).
+function localLabel(date) {
+  const zone = new Intl.DateTimeFormat(lang, { timeZoneName: "short" })
+    .formatToParts(date).find((part) => part.type === "timeZoneName")?.value;
+  const prefix = document.documentElement.dataset.localTimeLabel;
+  const text = `${date.toLocaleString(lang, DATE_STYLE)}${zone ? ` (${zone})` : ""}`;
+  return prefix ? `${prefix} ${text}` : text;
+}
+
 export function decorate(root) {
   for (const time of root.querySelectorAll("time[data-utc]")) {
     const date = new Date(time.dataset.utc);
-    if (!Number.isNaN(date.getTime())) time.title = date.toLocaleString(lang, DATE_STYLE);
+    if (!Number.isNaN(date.getTime())) time.title = localLabel(date);
   }
   refreshRelative(root);
 }
