@@ -41,7 +41,7 @@ export function refreshRelative(root) {
 function localLabel(date) {
   const zone = new Intl.DateTimeFormat(lang, { timeZoneName: "short" })
     .formatToParts(date).find((part) => part.type === "timeZoneName")?.value;
-  const prefix = document.documentElement.dataset.localTimeLabel;
+  const prefix = document.querySelector("[data-local-time-label]")?.dataset.localTimeLabel;
   const text = `${date.toLocaleString(lang, DATE_STYLE)}${zone ? ` (${zone})` : ""}`;
   return prefix ? `${prefix} ${text}` : text;
 }
