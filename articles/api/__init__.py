@@ -196,16 +196,10 @@ def get_story(request, slug: str):
     for row in [*corrections, *citations]:
         row.zone = story.time_zone
     changed = live.last_change(story) if story.has_live_coverage else None
-    return {
-        **schemas.Story.from_orm(story).model_dump(),
-        "body_html": story.body_html,
-        "summary_html": story.summary_html,
-        "corrections": corrections,
-        "citations": citations,
-        "updates": updates,
-        "updates_total": total,
-        "updates_cursor": str(live.page_cursor(changed, timezone.now())),
-    }
+    story.api_corrections, story.api_citations = corrections, citations
+    story.api_updates, story.api_updates_total = updates, total
+    story.api_updates_cursor = str(live.page_cursor(changed, timezone.now()))
+    return story
 
 
 @api.get(

@@ -19,7 +19,7 @@ def absolute(path):
 
 
 def zoned(value, tz):
-    return in_zone(value, tz) if value else None
+    return in_zone(value, tz).replace(microsecond=0) if value else None
 
 
 class Problem(Schema):
@@ -202,6 +202,27 @@ class StoryDetail(Story):
     updates_cursor: str = Field(
         description="Poll /stories/{slug}/updates?since= with it for what changes next."
     )
+
+    # The endpoint loads these, each in one query, and hangs them on the story.
+    @staticmethod
+    def resolve_corrections(story):
+        return story.api_corrections
+
+    @staticmethod
+    def resolve_citations(story):
+        return story.api_citations
+
+    @staticmethod
+    def resolve_updates(story):
+        return story.api_updates
+
+    @staticmethod
+    def resolve_updates_total(story):
+        return story.api_updates_total
+
+    @staticmethod
+    def resolve_updates_cursor(story):
+        return story.api_updates_cursor
 
 
 class Change(Schema):
