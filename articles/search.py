@@ -202,6 +202,23 @@ def _load(ranked, **annotations):
 # --- Excerpts ----------------------------------------------------------------------------------
 
 
+def _searched_text(row):
+    return " ".join(filter(None, [getattr(row, "standfirst", ""), row.body_text]))
+
+
+def with_ellipses(excerpt, text):
+    """ "…" where the excerpt starts after the text's start or ends before its end (ts_headline
+    says neither)."""
+    plain = excerpt.replace(_START, "").replace(_STOP, "").strip()
+    if not plain:
+        return excerpt
+    if not text.startswith(plain[:40]):
+        excerpt = "…" + excerpt.lstrip()
+    if not text.rstrip().endswith(plain[-40:]):
+        excerpt = excerpt.rstrip() + "…"
+    return excerpt
+
+
 def marked_html(text):
     """Text with _START/_STOP around matches as HTML in which `<mark>` is the only markup."""
     escaped = html.escape(text, quote=False)
@@ -324,7 +341,12 @@ class PostgresEngine:
             ),
             update=_pg_headline(F("body_text"), "story__language", query),
         )
-        return _hits(ranked, stories, updates, lambda row: marked_html(row.excerpt or ""))
+        return _hits(
+            ranked,
+            stories,
+            updates,
+            lambda row: marked_html(with_ellipses(row.excerpt or "", _searched_text(row))),
+        )
 
 
 # --- SQLite -----------------------------------------------------------------------------------
@@ -480,9 +502,7 @@ def _sqlite_hits(query, ranked):
         ranked,
         stories,
         updates,
-        lambda row: highlight(
-            " ".join(filter(None, [getattr(row, "standfirst", ""), row.body_text])), terms
-        ),
+        lambda row: highlight(_searched_text(row), terms),
     )
 
 
