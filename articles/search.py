@@ -282,8 +282,22 @@ def _pg_query(query, config):
     return SearchQuery(query, config=config, search_type="websearch")
 
 
-def _pg_ranked(queryset, language_field, query, kind):
-    """Rows of `queryset` matching `query` in their language's configuration, with their rank.
+class _Counted:
+    """A ranked union for Paginator, counted without ranking: the count needs only the
+    matches, and ranking every match a second time would double a common word's cost."""
+
+    def __init__(self, ranked, *matching):
+        self.ranked, self.matching = ranked, matching
+
+    def count(self):
+        return sum(queryset.count() for queryset in self.matching)
+
+    def __getitem__(self, bounds):
+        return self.ranked[bounds]
+
+
+def _pg_matching(queryset, language_field, query):
+    """Rows of `queryset` matching `query` in their language's configuration.
 
     One condition per language, each a constant tsquery, so the GIN index serves them all."""
     condition = Q()
@@ -292,9 +306,13 @@ def _pg_ranked(queryset, language_field, query, kind):
     condition |= ~Q(**{f"{language_field}__in": list(CONFIGS)}) & Q(
         search_vector=_pg_query(query, FALLBACK_CONFIG)
     )
+    return queryset.filter(condition)
+
+
+def _pg_ranked(matching, language_field, query, kind):
+    """The matching rows with their rank, as (kind, id, score, published_at)."""
     return (
-        queryset.filter(condition)
-        .annotate(
+        matching.annotate(
             kind=Value(kind),
             score=_config_cases(
                 language_field,
@@ -326,9 +344,12 @@ def _pg_headline(expression, language_field, query):
 class PostgresEngine:
     @staticmethod
     def ranked(query):
-        stories = _pg_ranked(visible_stories(), "language", query, "story")
-        updates = _pg_ranked(visible_updates(), "story__language", query, "update")
-        return stories.union(updates, all=True).order_by("-score", "-published_at", "kind", "-id")
+        stories = _pg_matching(visible_stories(), "language", query)
+        updates = _pg_matching(visible_updates(), "story__language", query)
+        ranked = _pg_ranked(stories, "language", query, "story").union(
+            _pg_ranked(updates, "story__language", query, "update"), all=True
+        )
+        return _Counted(ranked.order_by("-score", "-published_at", "kind", "-id"), stories, updates)
 
     @staticmethod
     def hits(query, ranked):
@@ -441,12 +462,13 @@ def fts5_query(query):
 class _RawRanked:
     """A sequence of (kind, id) rows for Paginator: a count, and a slice run as one query."""
 
-    def __init__(self, sql, params):
+    def __init__(self, sql, params, count_sql, count_params):
         self.sql, self.params = sql, params
+        self.count_sql, self.count_params = count_sql, count_params
 
     def count(self):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql})", self.params)  # noqa: S608
+            cursor.execute(self.count_sql, self.count_params)
             return cursor.fetchone()[0]
 
     def __getitem__(self, bounds):
@@ -461,7 +483,7 @@ class _RawRanked:
 
 
 def _sql(queryset):
-    return queryset.values("id").query.sql_with_params()
+    return queryset.order_by().values("id").query.sql_with_params()
 
 
 class Fts5Engine:
@@ -471,14 +493,16 @@ class Fts5Engine:
         stories_sql, stories_params = _sql(visible_stories())
         updates_sql, updates_params = _sql(visible_updates())
         # The SQL is this module's own text and Django's compiled visibility rules; the
-        # reader's words are bound parameters.
+        # reader's words are bound parameters. Visibility is checked on the table's id, not on
+        # the index's rowid: a rowid IN (…) would make FTS5 run the match once per visible row
+        # (2 s for 10,000 updates, against 2 ms).
         sql = (
             "SELECT 'story' AS kind, articles_story_fts.rowid AS id, "  # noqa: S608
             f"bm25(articles_story_fts, {_FTS_WEIGHTS['articles_story_fts']}) AS score, "
             "s.published_at AS published_at "
             "FROM articles_story_fts JOIN articles_story s ON s.id = articles_story_fts.rowid "
             "WHERE articles_story_fts MATCH %s "
-            f"AND articles_story_fts.rowid IN ({stories_sql}) "
+            f"AND s.id IN ({stories_sql}) "
             "UNION ALL "
             "SELECT 'update', articles_liveupdate_fts.rowid, "
             f"bm25(articles_liveupdate_fts, {_FTS_WEIGHTS['articles_liveupdate_fts']}), "
@@ -486,9 +510,19 @@ class Fts5Engine:
             "FROM articles_liveupdate_fts "
             "JOIN articles_liveupdate u ON u.id = articles_liveupdate_fts.rowid "
             "WHERE articles_liveupdate_fts MATCH %s "
-            f"AND articles_liveupdate_fts.rowid IN ({updates_sql})"
+            f"AND u.id IN ({updates_sql})"
         )
-        return _RawRanked(sql, [match, *stories_params, match, *updates_params])
+        # Counted without bm25 (ranking every match again would double a common word's cost).
+        count_sql = (
+            "SELECT (SELECT COUNT(*) FROM articles_story_fts "  # noqa: S608
+            "JOIN articles_story s ON s.id = articles_story_fts.rowid "
+            f"WHERE articles_story_fts MATCH %s AND s.id IN ({stories_sql})) + "
+            "(SELECT COUNT(*) FROM articles_liveupdate_fts "
+            "JOIN articles_liveupdate u ON u.id = articles_liveupdate_fts.rowid "
+            f"WHERE articles_liveupdate_fts MATCH %s AND u.id IN ({updates_sql}))"
+        )
+        params = [match, *stories_params, match, *updates_params]
+        return _RawRanked(sql, params, count_sql, params)
 
     @staticmethod
     def hits(query, ranked):

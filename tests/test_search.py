@@ -215,3 +215,16 @@ def test_the_empty_search_page_shows_the_form(client):
 def test_the_search_page_never_fails(client, params, status):
     factories.story(headline="Licorne")
     assert client.get("/search/", params).status_code == status
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite's FTS5 index")
+def test_a_sqlite_index_whose_triggers_were_dropped_is_restored_and_rebuilt():
+    # Django rebuilds a SQLite table to alter it, which drops the table's triggers.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER articles_story_fts_insert")
+    factories.story(headline="Ornithorynque")
+    assert search.search("ornithorynque").hits == []
+    search.ensure_sqlite_index()
+    assert titles(search.search("ornithorynque")) == ["Ornithorynque"]
+    factories.story(headline="Ornithorynque bis")
+    assert search.search("ornithorynque").total == 2
