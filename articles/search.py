@@ -16,6 +16,7 @@ title, address, time and an excerpt in which only `<mark>` is markup.
 
 import functools
 import html
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -307,7 +308,13 @@ def _pg_matching(queryset, language_field, query):
     condition |= ~Q(**{f"{language_field}__in": list(CONFIGS)}) & Q(
         search_vector=_pg_query(query, FALLBACK_CONFIG)
     )
-    return queryset.filter(condition)
+    # The same words in every configuration at once, for the index: one scan of it finds the
+    # candidates, which the exact condition above then checks in their own language. (With
+    # the language's condition alone, the planner read every story's vector: 60 ms at 10,000.)
+    any_language = functools.reduce(
+        operator.or_, (_pg_query(query, c) for c in [*CONFIGS.values(), FALLBACK_CONFIG])
+    )
+    return queryset.filter(Q(search_vector=any_language) & condition)
 
 
 def _pg_ranked(matching, language_field, query, kind):
