@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
 	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	   command -v $$c; break; fi; done)
 
-.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark
+.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark search-benchmark
 
 define make_venv
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -81,6 +81,11 @@ archive-benchmark: install-dev
 # Time and peak memory of a 6,000 × 4,000 JPEG upload with all its renditions (not part of CI).
 image-benchmark: install
 	$(PY) scripts/image_benchmark.py
+
+# Search latency over 10,000 stories and 100,000 updates in a scratch database (PostgreSQL when
+# DATABASE_URL is set): median and worst of 100 varied queries. Not in CI.
+search-benchmark: install
+	$(PY) scripts/search_benchmark.py $(BENCHMARK_ARGS)
 
 # Barrier-synchronised pins, pinned posts and double Saves against gunicorn (PostgreSQL when
 # DATABASE_URL is set).

@@ -11,12 +11,15 @@ from django.db.models import Count, Max, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from articles import caching, embeds, images, live, permissions, structured_data
+from articles import caching, embeds, images, live, permissions, search, structured_data
 from articles.models import Author, Citation, LiveUpdate, Section, SocialPost, Source, Story
 from articles.rendering import render_markdown
 
@@ -55,11 +58,30 @@ def home(request):
     return _story_list(request, "home", stories, "articles/home.html", {})
 
 
+def _feeds(title, rss, atom):
+    """The feeds a list page announces (`<link rel="alternate">`) and links to."""
+    return [
+        {"type": "application/rss+xml", "title": f"{title} (RSS)", "url": rss, "label": "RSS"},
+        {"type": "application/atom+xml", "title": f"{title} (Atom)", "url": atom, "label": "Atom"},
+    ]
+
+
 @require_safe
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     stories = Story.objects.published().filter(section=section)
-    context = {"heading": section.name, "intro": section.description}
+    context = {
+        "heading": section.name,
+        "intro": section.description,
+        "description": section.description
+        or _("The latest stories in %(section)s.") % {"section": section.name},
+        "list_url": section.get_absolute_url(),
+        "feeds": _feeds(
+            section.name,
+            reverse("articles:section_rss", args=[slug]),
+            reverse("articles:section_atom", args=[slug]),
+        ),
+    }
     return _story_list(
         request, f"section:{section.pk}", stories, "articles/story_list.html", context
     )
@@ -69,7 +91,13 @@ def section_detail(request, slug):
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     stories = Story.objects.published().filter(citations__source=source).distinct()
-    context = {"heading": source.name, "intro": source.get_kind_display()}
+    context = {
+        "heading": source.name,
+        "intro": source.get_kind_display(),
+        "description": _("Stories that cite %(source)s (%(kind)s).")
+        % {"source": source.name, "kind": source.get_kind_display()},
+        "list_url": source.get_absolute_url(),
+    }
     return _story_list(request, f"source:{source.pk}", stories, "articles/story_list.html", context)
 
 
@@ -77,7 +105,18 @@ def source_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     stories = Story.objects.published().filter(bylines__author=author)
-    context = {"heading": author.name, "intro": author.bio}
+    context = {
+        "heading": author.name,
+        "intro": author.bio,
+        "description": Truncator(author.bio).words(30)
+        or _("Stories by %(author)s.") % {"author": author.name},
+        "list_url": author.get_absolute_url(),
+        "feeds": _feeds(
+            author.name,
+            reverse("articles:author_rss", args=[slug]),
+            reverse("articles:author_atom", args=[slug]),
+        ),
+    }
     return _story_list(request, f"author:{author.pk}", stories, "articles/story_list.html", context)
 
 
@@ -217,7 +256,13 @@ def _story_context(story, page, changed, base_url="", *, polls=True, inline=None
         "modified_at": modified_at,
         "was_updated": bool(story.published_at and modified_at > story.published_at),
         "ld": structured_data.for_story(
-            story, stream, corrections, base_url, modified_at, citations=citations, image=featured
+            story,
+            stream,
+            corrections,
+            base_url,
+            modified_at,
+            citations=citations,
+            images=[structured_data.picture_object(featured, base_url)] if featured else [],
         ),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "idle_poll_interval": live.IDLE_POLL_SECONDS,
@@ -357,3 +402,21 @@ def story_preview(request, pk):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def search_page(request):
+    """`/search/?q=`: ranked stories and live updates; 400 for a query no reader types."""
+    text = request.GET.get("q", "")
+    page = _page_param(request) or 1
+    context = {"query": text[: search.MAX_QUERY_LENGTH], "results": None}
+    status = 200
+    if text.strip():
+        try:
+            context["results"] = search.search(text, page)
+            context["query"] = context["results"].query
+        except search.QueryError as error:
+            context["error"] = str(error)
+            status = 400
+    response = render(request, "articles/search.html", context, status=status)
+    return caching.public(response, max_age=60)

@@ -47,7 +47,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Search's tsvector field and lookups; on SQLite it registers nothing that runs (its
+    # connection hook checks the vendor), so one list serves both databases.
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "markdownx",
+    "ninja",
     "simple_history",
     "axes",
     "django_tasks_db",
@@ -207,6 +212,10 @@ USE_TZ = True
 NEWSROOM_UPDATES_PER_PAGE = int(os.environ.get("NEWSROOM_UPDATES_PER_PAGE", "20"))
 NEWSROOM_POLL_MAX_AGE = int(os.environ.get("NEWSROOM_POLL_MAX_AGE", "5"))
 NEWSROOM_POLL_INTERVAL = int(os.environ.get("NEWSROOM_POLL_INTERVAL", "10"))
+
+# The read API: requests a minute from one anonymous address (django-ninja's cache-based
+# throttle, in the shared cache); staff signed in are not limited.
+NEWSROOM_API_ANON_RATE = os.environ.get("NEWSROOM_API_ANON_RATE", "120/min")
 
 # articles/egress.py refuses loopback addresses and ports other than 80 and 443, so a pasted URL
 # cannot reach services on this machine. Its tests need a server of their own on 127.0.0.1: they

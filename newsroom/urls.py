@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from articles import editor
+from articles.api import api
 from newsroom import media
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     # markdownx's own views answer anyone; these are the same URLs behind staff permissions.
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),
+    path("api/v1/", api.urls),
     path("", include("articles.urls")),
 ]
 

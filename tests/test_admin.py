@@ -830,3 +830,40 @@ def test_the_desks_corrections_are_stamped_when_made(livedesk_c):
     response = add_correction(livedesk_c, update=update, note="x", at=("2020-01-01", "00:00"))
     assert response.status_code == 302
     assert abs((timezone.now() - update.corrections.get().corrected_at).total_seconds()) < 5
+
+
+# --- Search and social titles ----------------------------------------------------------------
+
+
+def test_an_editor_sets_the_search_and_social_titles_with_their_counts(editor_c):
+    story = factories.story(headline="Le titre")
+    page = editor_c.get(change_url(story))
+    html = page.content.decode()
+    assert "js/admin/char_count.js" in html
+    assert 'data-shown-length="60"' in html
+    assert 'data-shown-length="200"' in html
+    data = form_data(page)
+    data.update(
+        search_title="Pour les moteurs",
+        social_title="Pour les réseaux",
+        social_description="Le texte de la carte.",
+    )
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 302, errors_in(response)
+    story.refresh_from_db()
+    assert (story.search_title, story.social_title) == ("Pour les moteurs", "Pour les réseaux")
+    assert story.social_description == "Le texte de la carte."
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("search_title", 80), ("social_title", 100), ("social_description", 300)]
+)
+def test_the_server_refuses_a_title_longer_than_its_field(editor_c, field, limit):
+    story = factories.story()
+    data = form_data(editor_c.get(change_url(story)))
+    data[field] = "x" * (limit + 1)
+    response = editor_c.post(change_url(story), data)
+    assert response.status_code == 200
+    assert field in errors_in(response)
+    story.refresh_from_db()
+    assert getattr(story, field) == ""

@@ -1,5 +1,6 @@
 """Sections, authors and stories: the workflow, bylines, story corrections."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -16,6 +17,11 @@ from articles.forms import (
     VersionCheckedForm,
 )
 from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Story
+from articles.models.stories import (
+    SEARCH_TITLE_SHOWN,
+    SOCIAL_DESCRIPTION_SHOWN,
+    SOCIAL_TITLE_SHOWN,
+)
 
 
 @admin.register(Section)
@@ -72,12 +78,34 @@ class CorrectionInline(admin.StackedInline):
         return super().has_delete_permission(request, obj) and self._may_correct(request, obj)
 
 
+# Fields that search engines and networks cut, with the length they show.
+SHOWN_LENGTHS = {
+    "search_title": SEARCH_TITLE_SHOWN,
+    "social_title": SOCIAL_TITLE_SHOWN,
+    "social_description": SOCIAL_DESCRIPTION_SHOWN,
+}
+
+
 class StoryAdminForm(VersionCheckedForm):
     class Meta:
         model = Story
         fields = "__all__"
+        widgets = {"social_description": forms.Textarea(attrs={"rows": 3})}
 
     user = None  # set per request by StoryAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, shown in SHOWN_LENGTHS.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {
+                        "data-shown-length": shown,
+                        # {n} and {shown} are filled in by static/js/admin/char_count.js.
+                        "data-count-label": _("{n} characters; {shown} are shown"),
+                        "data-count-over": _("{n} characters: past {shown}, the end is cut"),
+                    }
+                )
 
     def clean(self):
         cleaned = super().clean()
@@ -150,10 +178,23 @@ class StoryAdmin(EditorialAdmin):
             },
         ),
         (
+            _("Search and social networks"),
+            {
+                "fields": ["search_title", "social_title", "social_description"],
+                "description": _(
+                    "Optional. Empty, the headline and the standfirst are used. The counts "
+                    "say how much search engines and networks show."
+                ),
+            },
+        ),
+        (
             _("Live coverage"),
             {"fields": ["is_live", "live_started_at", "live_ended_at"], "classes": ["collapse"]},
         ),
     ]
+
+    class Media:
+        js = ["js/admin/char_count.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")

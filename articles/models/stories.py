@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -21,7 +22,15 @@ from articles.models.base import (
     validate_time_zone,
 )
 from articles.models.images import Image
-from articles.rendering import MAX_MARKDOWN_LENGTH, render_markdown
+from articles.rendering import MAX_MARKDOWN_LENGTH, excerpt, plain_text, render_markdown
+
+# What search engines and networks show before they cut a title or a description (Google's
+# results page ~60 characters of a title; Facebook and X cards ~70 of a title and ~200 of a
+# description). The fields allow a little more: the admin counts against these.
+SEARCH_TITLE_SHOWN = 60
+SOCIAL_TITLE_SHOWN = 70
+SOCIAL_DESCRIPTION_SHOWN = 200
+DESCRIPTION_WORDS = 40
 
 
 class Section(CleanTextModel):
@@ -103,6 +112,13 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
+class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+    def get_queryset(self):
+        # The search vector belongs to the database (a trigger writes it): never loaded, so
+        # never sent back by a save, and a story page does not carry its index entry around.
+        return super().get_queryset().defer("search_vector")
+
+
 class Story(CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -134,6 +150,31 @@ class Story(CleanTextModel, VersionedModel):
         help_text=_("Markdown. A short list of the key facts, shown in a box above the story."),
     )
     summary_html = models.TextField(editable=False, blank=True)
+    # The body as readers read it, for search (its index and its excerpts).
+    body_text = models.TextField(editable=False, blank=True)
+    search_title = models.CharField(
+        _("search title"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "Optional: the title search engines show, when it should differ from the headline."
+        ),
+    )
+    social_title = models.CharField(
+        _("social title"),
+        max_length=100,
+        blank=True,
+        help_text=_("Optional: the title of the card a shared link shows on social networks."),
+    )
+    social_description = models.CharField(
+        _("social description"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional: the text of that card; the standfirst otherwise."),
+    )
+    # Kept current by the database itself (migration 0008's trigger, on PostgreSQL), whatever
+    # writes the row: a save, an update(), a bulk load. SQLite searches an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -202,8 +243,10 @@ class Story(CleanTextModel, VersionedModel):
         help_text=_("Shown to readers in place of a withdrawn story."),
     )
 
-    history = HistoricalRecords(excluded_fields=["body_html", "summary_html"])
-    objects = StoryQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "summary_html", "body_text", "search_vector"]
+    )
+    objects = StoryManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -221,8 +264,14 @@ class Story(CleanTextModel, VersionedModel):
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
         self.summary_html = render_markdown(self.summary)
+        self.body_text = plain_text(self.body_html)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "summary_html"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_html",
+                "summary_html",
+                "body_text",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -238,6 +287,19 @@ class Story(CleanTextModel, VersionedModel):
                 raise ValidationError(
                     {"slug": _("The address of a story that has been published cannot change.")}
                 )
+
+    @property
+    def description(self):
+        """Plain text for a meta description or a card: the standfirst, else the body's start."""
+        return self.standfirst or excerpt(self.body_html, DESCRIPTION_WORDS)
+
+    @property
+    def card_title(self):
+        return self.social_title or self.headline
+
+    @property
+    def card_description(self):
+        return self.social_description or self.description
 
     @property
     def zone(self):

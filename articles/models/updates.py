@@ -1,6 +1,7 @@
 """Live updates of a story and public corrections."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -17,7 +18,7 @@ from articles.models.base import (
     validate_plausible_time,
 )
 from articles.models.stories import Author, Story
-from articles.rendering import excerpt, render_markdown
+from articles.rendering import excerpt, plain_text, render_markdown
 
 
 class LiveUpdateQuerySet(models.QuerySet):
@@ -60,6 +61,12 @@ class LiveUpdateQuerySet(models.QuerySet):
         )
 
 
+class LiveUpdateManager(models.Manager.from_queryset(LiveUpdateQuerySet)):
+    def get_queryset(self):
+        # As Story's: the database writes the search vector; Python never loads it.
+        return super().get_queryset().defer("search_vector")
+
+
 class LiveUpdate(CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -71,6 +78,9 @@ class LiveUpdate(CleanTextModel, VersionedModel):
     title = models.CharField(_("title"), max_length=200, blank=True)
     body = MarkdownxField(_("text"), max_length=20_000, help_text=_("Markdown."))
     body_html = models.TextField(editable=False, blank=True)
+    body_text = models.TextField(editable=False, blank=True)
+    # See Story.search_vector: the database keeps it current (in the story's language).
+    search_vector = SearchVectorField(null=True, editable=False)
     author = models.ForeignKey(
         Author,
         verbose_name=_("author"),
@@ -105,8 +115,10 @@ class LiveUpdate(CleanTextModel, VersionedModel):
     # The polling cursor: bumped by every save, never before publication time.
     changed_at = models.DateTimeField(editable=False, db_index=True, default=timezone.now)
 
-    history = HistoricalRecords(excluded_fields=["body_html", "changed_at"])
-    objects = LiveUpdateQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "changed_at", "body_text", "search_vector"]
+    )
+    objects = LiveUpdateManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -136,11 +148,13 @@ class LiveUpdate(CleanTextModel, VersionedModel):
         if edited and self.published_at and self.published_at <= now:
             self.edited_at = now
         self.body_html = render_markdown(self.body)
+        self.body_text = plain_text(self.body_html)
         self.changed_at = max(now, self.published_at or now)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
                 *kwargs["update_fields"],
                 "body_html",
+                "body_text",
                 "changed_at",
                 "edited_at",
             }

@@ -40,6 +40,15 @@ def epoch_micros(value):
     return "" if value is None else times.epoch_micros(value)
 
 
+# Open Graph names a locale, not a language.
+OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+@register.filter
+def og_locale(language):
+    return OG_LOCALES.get(language, language)
+
+
 @register.filter
 def isotime(value, tz=None):
     return times.isotime(value, tz)

@@ -377,6 +377,11 @@ class Command(BaseCommand):
         for username, password, group, _ in USERS:
             self.stdout.write(f"  {group:<10} {username} / {password}")
         self.stdout.write("  Superuser  admin / admin-demo-pass")
+        self.stdout.write(
+            "Search: /search/?q=Brockman · feeds: /feeds/rss/, /feeds/atom/ · "
+            "sitemaps: /sitemap.xml, /sitemap-news.xml · read API: /api/v1/stories "
+            "(OpenAPI: /api/v1/openapi.json, browsable: /api/v1/docs)"
+        )
 
     def _story(self, section, authors, uploader=None):
         story = Story.objects.filter(slug="openai-licencie-sam-altman").first() or Story(
@@ -394,6 +399,13 @@ class Command(BaseCommand):
         picture = f"![{timeline.alt_text}]({timeline.file.url})"
         story.body = f"{opening}\n\n{picture}\n\n{rest}"
         story.summary = SUMMARY
+        # What search engines and networks show, shorter than the headline.
+        story.search_title = "OpenAI renvoie Sam Altman et Greg Brockman"
+        story.social_title = "OpenAI se sépare de Sam Altman : le récit du week-end"
+        story.social_description = (
+            "Le conseil d’administration d’OpenAI renvoie son directeur général. Ce que l’on "
+            "sait, heure par heure, avec nos sources."
+        )
         story.section = section
         story.language = "fr"
         story.time_zone = "Europe/Paris"
