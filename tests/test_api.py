@@ -287,3 +287,25 @@ def test_the_api_answers_every_generated_request_within_its_schema(served_schema
             case.call_and_validate(checks=CHECKS)
 
         check()
+
+
+def test_a_story_lists_the_social_posts_it_and_its_updates_embed(client):
+    from articles.models import SocialPost
+
+    tweet = SocialPost.objects.create(
+        url="https://x.com/gdb/status/1725736242137182594",
+        author_name="Greg Brockman",
+        author_handle="@gdb",
+        text="Sam and I are shocked.",
+    )
+    toot = SocialPost.objects.create(
+        url="https://mastodon.social/@newsroom/111111111111111111", text="Sur Mastodon."
+    )
+    SocialPost.objects.create(url="https://x.com/someone/status/1", text="Not embedded.")
+    story = factories.live_story(body=f"Le message :\n\n{tweet.url}\n")
+    factories.update(story, body=f"Et aussi :\n\n{toot.url}\n")
+    data = client.get(f"/api/v1/stories/{story.slug}").json()
+    found = {post["url"]: post for post in data["social_posts"]}
+    assert set(found) == {tweet.url, toot.url}
+    assert found[tweet.url]["author_handle"] == "@gdb"
+    assert found[tweet.url]["availability"]

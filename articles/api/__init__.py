@@ -26,7 +26,7 @@ from pydantic import AfterValidator, Field
 
 from articles import live
 from articles.api import schemas
-from articles.models import Author, Citation, LiveUpdate, Section, Source, Story
+from articles.models import Author, Citation, LiveUpdate, Section, SocialPost, Source, Story
 from newsroom.security import client_address
 
 MAX_PAGE_SIZE = 100
@@ -176,7 +176,7 @@ def _published_story(slug):
 @api.get(
     "/stories/{slug}",
     response={200: schemas.StoryDetail, **ERRORS},
-    summary="A story with its latest updates, corrections and citations",
+    summary="A story with its latest updates, corrections, citations and social posts",
     tags=["stories"],
 )
 @decorate_view(public)
@@ -193,10 +193,15 @@ def get_story(request, slug: str):
         .select_related("source", "story")
         .order_by("position", "id")
     )
-    for row in [*corrections, *citations]:
+    # The snapshots of the posts its text and these updates embed: one query.
+    posts = SocialPost.objects.for_html(
+        story.body_html, story.summary_html, *(update.body_html for update in updates)
+    )
+    for row in [*corrections, *citations, *posts]:
         row.zone = story.time_zone
     changed = live.last_change(story) if story.has_live_coverage else None
     story.api_corrections, story.api_citations = corrections, citations
+    story.api_social_posts = posts
     story.api_updates, story.api_updates_total = updates, total
     story.api_updates_cursor = str(live.page_cursor(changed, timezone.now()))
     return story

@@ -192,11 +192,39 @@ class Citation(Schema):
         return absolute(citation.get_archive_url()) if citation.has_archived_copy else None
 
 
+class SocialPost(Schema):
+    """A post the story or its updates embed, as Newsroom keeps it (the platform's own page may
+    be gone: `availability` says so)."""
+
+    url: str
+    platform: str
+    author_name: str
+    author_handle: str
+    author_url: str
+    text: str
+    posted_at: datetime | None
+    language: str
+    availability: str
+    last_seen_at: datetime | None
+    is_reconstructed: bool
+
+    @staticmethod
+    def resolve_posted_at(post):
+        return zoned(post.posted_at, getattr(post, "zone", None))
+
+    @staticmethod
+    def resolve_last_seen_at(post):
+        return zoned(post.last_seen_at, getattr(post, "zone", None))
+
+
 class StoryDetail(Story):
     body_html: str
     summary_html: str
     corrections: list[Correction]
     citations: list[Citation]
+    social_posts: list[SocialPost] = Field(
+        description="The posts the story's text and its latest updates embed."
+    )
     updates: list[Update] = Field(description="The latest published updates, newest first.")
     updates_total: int
     updates_cursor: str = Field(
@@ -211,6 +239,10 @@ class StoryDetail(Story):
     @staticmethod
     def resolve_citations(story):
         return story.api_citations
+
+    @staticmethod
+    def resolve_social_posts(story):
+        return story.api_social_posts
 
     @staticmethod
     def resolve_updates(story):
