@@ -129,3 +129,22 @@ def test_the_editors_dashboard_passes_axe(live_server, open_page, shot, width):
     expect(page.locator(".dashboard-board")).to_contain_text("Mon brouillon")
     assert axe_violations(page) == []
     shot(page, f"admin-dashboard-{width}")
+
+
+def test_without_javascript_the_desk_still_posts_as_a_page(live_server, browser):
+    story = factories.live_story()
+    factories.user("ines", group="Live desk")
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    login(page, live_server, "ines")
+    page.goto(f"{live_server.url}/desk/stories/{story.pk}/")
+    started = time.perf_counter()
+    for n in range(1, 6):
+        page.fill("textarea[name=body]", f"Sans script {n}.")
+        page.locator(".desk-post button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(page.locator("[data-desk-updates] > li").first).to_contain_text(f"script {n}")
+    elapsed = time.perf_counter() - started
+    print(f"\nfive updates without JavaScript (a page load each) in {elapsed:.1f} s")
+    assert LiveUpdate.objects.filter(story=story).count() == 5
+    context.close()
