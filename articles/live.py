@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from articles import caching, embeds, images
 from articles.models import Correction, LiveUpdate, SocialPost
@@ -136,6 +137,19 @@ class LiveStream:
     @property
     def is_latest(self):
         return self.page is None
+
+
+def visible_updates_changed():
+    """An annotation for a story queryset: the latest change time of its updates readers see
+    (what a list's freshness follows: its sitemap's lastmod, the API's updated-since)."""
+    return Max(
+        "updates__changed_at",
+        filter=Q(
+            updates__status=LiveUpdate.Status.PUBLISHED,
+            updates__deleted_at__isnull=True,
+            updates__published_at__lte=timezone.now(),
+        ),
+    )
 
 
 def last_change(story):

@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from articles import caching
-from articles.models import Author, LiveUpdate, Section, Source, Story
+from articles import caching, live
+from articles.models import Author, Section, Source, Story
 
 TEMPLATE = "articles/sitemap.xml"
 NEWS_WINDOW = timedelta(days=2)
@@ -42,24 +42,12 @@ class SiteSitemap(Sitemap):
         return super().get_urls(page=page, site=site, protocol=scheme)
 
 
-def _visible_updates_changed():
-    now = timezone.now()
-    return Max(
-        "updates__changed_at",
-        filter=Q(
-            updates__status=LiveUpdate.Status.PUBLISHED,
-            updates__deleted_at__isnull=True,
-            updates__published_at__lte=now,
-        ),
-    )
-
-
 class StorySitemap(SiteSitemap):
     def items(self):
         return (
             Story.objects.published()
             .only("slug", "updated_at", "published_at", "time_zone")
-            .annotate(updates_changed=_visible_updates_changed())
+            .annotate(updates_changed=live.visible_updates_changed())
             .order_by("-published_at", "-id")
         )
 

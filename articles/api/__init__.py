@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -118,21 +118,11 @@ class ListParams(schemas.Schema):
     limit: int = Field(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
-def _visible_updates_changed():
-    now = timezone.now()
-    return Max(
-        "updates__changed_at",
-        filter=Q(
-            updates__status=LiveUpdate.Status.PUBLISHED,
-            updates__deleted_at__isnull=True,
-            updates__published_at__lte=now,
-        ),
-    )
-
-
 def _stories():
     return (
-        Story.objects.published().for_listing().annotate(updates_changed=_visible_updates_changed())
+        Story.objects.published()
+        .for_listing()
+        .annotate(updates_changed=live.visible_updates_changed())
     )
 
 

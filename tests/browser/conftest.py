@@ -101,3 +101,16 @@ def axe_violations(page):
         f"{v['id']}: {v['help']} {[n['html'][:120] for n in v['nodes']]}"
         for v in results.response["violations"]
     ]
+
+
+def load_demo():
+    """The demo newsroom, in a transactional test: its flush removed the groups the migrations
+    made, which the demo's users need."""
+    from django.core.management import call_command
+
+    from articles.permissions import ROLES
+    from tests import factories
+
+    for name in ROLES:
+        factories.role(name)
+    call_command("demo")

@@ -3,20 +3,13 @@ desktop widths passes axe without sideways scrolling, the header's box leads to 
 story admin counts a social title's characters as the editor types."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from articles.models import Story
 from tests import factories
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, load_demo, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def load_demo():
-    for name in ("Editor", "Reporter", "Live desk"):  # the flush removed the migration's groups
-        factories.role(name)
-    call_command("demo")
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -4,22 +4,15 @@ a short header and the summary; the background text under its own heading, after
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from articles.models import Story
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
-
-
-def load_demo():
-    for name in ("Editor", "Reporter", "Live desk"):  # the flush removed the migration's groups
-        factories.role(name)
-    call_command("demo")
 
 
 def test_on_a_phone_the_context_follows_the_summary_and_key_events_have_dates(

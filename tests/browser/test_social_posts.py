@@ -2,23 +2,13 @@
 reader asks for the video, and the cards are readable on a phone and accessible."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from articles.permissions import ROLES
-from tests import factories
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAYER = "https://www.youtube-nocookie.com/embed/U9mJuUkhUzk"
-
-
-def load_demo():
-    # A transactional test's flush removed the groups the migrations made; the demo needs them.
-    for name in ROLES:
-        factories.role(name)
-    call_command("demo")
 
 
 def test_the_demo_story_asks_no_other_host_until_the_reader_plays_the_video(

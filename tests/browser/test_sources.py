@@ -3,21 +3,14 @@ desktop widths, a story correction reaching an open page, and an editor pasting 
 address to have its source proposed."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from articles import publishing
 from articles.models import Correction, Story
 from tests import factories
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, load_demo, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def load_demo():
-    for name in ("Editor", "Reporter", "Live desk"):  # the flush removed the migration's groups
-        factories.role(name)
-    call_command("demo")
 
 
 @pytest.mark.parametrize("width", [360, 1280])
