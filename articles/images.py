@@ -506,6 +506,23 @@ def delete_image(image):
 # --- Renditions ---------------------------------------------------------------------------------
 
 
+# The aspect ratios search engines ask a story's picture in (Google: 16x9, 4x3 and 1x1, each at
+# least 50,000 pixels), cut from the centre, at most this wide, in the original's format.
+CROPS = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
+CROP_WIDTH = 1200
+
+
+def centre_box(width, height, ratio_w, ratio_h):
+    """The largest box of that ratio in the middle of a width × height picture."""
+    if width * ratio_h > height * ratio_w:  # wider than the ratio: cut the sides
+        cut = round(height * ratio_w / ratio_h)
+        left = (width - cut) // 2
+        return (left, 0, left + cut, height)
+    cut = round(width * ratio_h / ratio_w)
+    top = (height - cut) // 2
+    return (0, top, width, top + cut)
+
+
 def rendition_widths(width):
     """The widths an image of `width` pixels gets: the configured ones up to its own, and its
     own when it is narrower than the largest (never upscaled)."""
@@ -553,6 +570,28 @@ def make_renditions(image_id):
                         image=image, format=image_format, width=width, height=height, file=name
                     )
                 )
+        for crop, (ratio_w, ratio_h) in CROPS.items():
+            cropped = pixels.crop(centre_box(pixels.width, pixels.height, ratio_w, ratio_h))
+            width = min(CROP_WIDTH, cropped.width)
+            height = max(1, round(cropped.height * width / cropped.width))
+            if cropped.width != width:
+                cropped = cropped.resize(
+                    (width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0
+                )
+            name = default_storage.save(
+                _storage_name(f"{stem}-{crop}", FORMATS[image.format][1]),
+                ContentFile(encode(cropped, image.format)),
+            )
+            made.append(
+                ImageRendition(
+                    image=image,
+                    format=image.format,
+                    width=width,
+                    height=height,
+                    crop=crop,
+                    file=name,
+                )
+            )
         with transaction.atomic():
             locked = Image.objects.select_for_update().filter(pk=image.pk).first()
             if locked is None or locked.renditions.exists():
@@ -593,6 +632,8 @@ def picture(image, *, alt=None, featured=False, sizes=COLUMN_SIZES):
     """
     by_format = {}
     for rendition in image.renditions.all():
+        if rendition.crop:
+            continue  # cut for search engines, never shown
         by_format.setdefault(rendition.format, []).append((rendition.file.url, rendition.width))
     original = (image.file.url, image.width)
     fallback_format = image.format
@@ -632,6 +673,14 @@ def name_from_url(url):
         return None
     name = url[len(prefix) :]
     return name if name.startswith("images/") and "/" not in name[len("images/") :] else None
+
+
+def crops(image):
+    """The image's centre crops (16x9, 4x3, 1x1) once made, for its structured data."""
+    return sorted(
+        (rendition for rendition in image.renditions.all() if rendition.crop),
+        key=lambda rendition: list(CROPS).index(rendition.crop),
+    )
 
 
 def images_in(*html_texts):

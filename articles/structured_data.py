@@ -11,6 +11,7 @@ passes its renditions and its IPTC digital source type).
 from django.conf import settings
 from django.templatetags.static import static
 
+from articles import images
 from articles.rendering import plain_text
 from articles.times import isotime
 
@@ -146,6 +147,24 @@ def picture_object(image, base_url=""):
         credit=image.credit,
         digital_source_type=image.digital_source_type_uri if image.digital_source_type else "",
     )
+
+
+def picture_objects(image, base_url=""):
+    """The picture and, once made, its 16x9, 4x3 and 1x1 crops: what Google asks an article's
+    `image` to list (each with how it was made)."""
+    full = picture_object(image, base_url)
+    listed = [full]
+    for crop in images.crops(image):
+        listed.append(
+            {
+                **full,
+                "url": absolute_url(crop.file.url, base_url),
+                "contentUrl": absolute_url(crop.file.url, base_url),
+                "width": crop.width,
+                "height": crop.height,
+            }
+        )
+    return listed
 
 
 def for_story(

@@ -262,7 +262,7 @@ def _story_context(story, page, changed, base_url="", *, polls=True, inline=None
             base_url,
             modified_at,
             citations=citations,
-            images=[structured_data.picture_object(featured, base_url)] if featured else [],
+            images=structured_data.picture_objects(featured, base_url) if featured else [],
         ),
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "idle_poll_interval": live.IDLE_POLL_SECONDS,

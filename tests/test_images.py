@@ -333,7 +333,8 @@ def test_no_metadata_survives_in_the_original_or_any_rendition(image_format, set
     image = factories.image(metadata_laden(image_format))
     stored = [image.file.name, *image.renditions.values_list("file", flat=True)]
     # The original, and 400 and 800 px in AVIF, WebP and (for JPEG and PNG) its own format.
-    assert len(stored) == (5 if image_format in ("WEBP", "AVIF") else 7), stored
+    # The widths in each format, and the three crops for search engines (16x9, 4x3, 1x1).
+    assert len(stored) == (5 if image_format in ("WEBP", "AVIF") else 7) + 3, stored
     for name in stored:
         with default_storage.open(name) as file:
             data = file.read()
@@ -376,7 +377,25 @@ def test_palette_transparency_survives_the_metadata_strip():
 
 
 def rendition_table(image):
-    return sorted(image.renditions.values_list("format", "width", "height"))
+    """The widths made for pages (the crops for search engines are listed apart)."""
+    return sorted(image.renditions.filter(crop="").values_list("format", "width", "height"))
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ((2000, 1000), [("16x9", 1200, 675), ("4x3", 1200, 900), ("1x1", 1000, 1000)]),
+    ((600, 900), [("16x9", 600, 338), ("4x3", 600, 450), ("1x1", 600, 600)]),
+])  # fmt: skip
+def test_search_engines_get_the_centre_at_16x9_4x3_and_1x1_never_upscaled(size, expected):
+    image = factories.image(factories.picture_bytes(size, "JPEG"))
+    crops = [(c.crop, c.width, c.height) for c in images.crops(image)]
+    assert crops == expected
+    for crop in images.crops(image):
+        with PILImage.open(default_storage.open(crop.file.name)) as stored:
+            assert stored.format == "JPEG"
+            assert stored.size == (crop.width, crop.height)
+            assert not stored.info.get("exif")
+    # Never in the page's <picture>: a crop would cut what the photographer framed.
+    assert "-16x9" not in str(images.picture(image))
 
 
 def test_renditions_at_each_width_in_avif_webp_and_the_original_format(settings):
@@ -443,7 +462,9 @@ def test_renditions_go_through_the_storage_api(settings, media_root):
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
     image = factories.image()
-    assert image.renditions.count() == 2  # 64 px wide: AVIF and WebP at 64
+    # 64 px wide: AVIF and WebP at 64, and the three crops for search engines.
+    assert image.renditions.filter(crop="").count() == 2
+    assert image.renditions.exclude(crop="").count() == 3
     assert files_under(media_root) == []
     for name in [image.file.name, *image.renditions.values_list("file", flat=True)]:
         assert default_storage.exists(name)

@@ -61,6 +61,7 @@ def test_a_live_storys_updated_time_follows_its_latest_update_and_correction(cli
 
 def test_the_featured_image_tells_search_engines_how_it_was_made(client):
     image = factories.image(
+        factories.picture_bytes((1600, 900), "JPEG"),
         digital_source_type="trainedAlgorithmicMedia",
         ai_tool="Midjourney",
         caption="Le conseil d'administration, vu par Midjourney",
@@ -68,20 +69,25 @@ def test_the_featured_image_tells_search_engines_how_it_was_made(client):
     )
     story = factories.story(featured_image=image)
     data = json_ld(client.get(story.get_absolute_url()).content.decode())
-    assert data["image"] == [
-        {
-            "@type": "ImageObject",
-            "contentUrl": f"http://127.0.0.1:8000{image.file.url}",
-            "url": f"http://127.0.0.1:8000{image.file.url}",
-            "width": 64,
-            "height": 48,
-            "caption": "Le conseil d'administration, vu par Midjourney",
-            "creditText": "Illustration : Midjourney pour Newsroom",
-            "digitalSourceType": (
-                "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-            ),
-        }
-    ]
+    full, *crops = data["image"]
+    assert full == {
+        "@type": "ImageObject",
+        "contentUrl": f"http://127.0.0.1:8000{image.file.url}",
+        "url": f"http://127.0.0.1:8000{image.file.url}",
+        "width": 1600,
+        "height": 900,
+        "caption": "Le conseil d'administration, vu par Midjourney",
+        "creditText": "Illustration : Midjourney pour Newsroom",
+        "digitalSourceType": (
+            "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        ),
+    }
+    # The three aspect ratios Google asks for, each saying how the picture was made.
+    assert [(c["width"], c["height"]) for c in crops] == [(1200, 675), (1200, 900), (900, 900)]
+    for crop in crops:
+        assert crop["url"].startswith("http://127.0.0.1:8000/media/")
+        assert crop["digitalSourceType"] == full["digitalSourceType"]
+        assert crop["width"] * crop["height"] >= 50_000
 
 
 def test_a_story_without_a_featured_image_has_no_image_in_its_json_ld(client):

@@ -189,19 +189,23 @@ class Image(CleanTextModel):
 
 
 class ImageRendition(models.Model):
-    """A copy of an image at one width in one format, made once by a background task."""
+    """A copy of an image at one width in one format, made once by a background task; or,
+    with a `crop` ("16x9", "4x3", "1x1"), its centre at that aspect ratio, for search engines
+    (the page itself never crops a picture)."""
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
     format = models.CharField(max_length=10, choices=Image.Format.choices)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    crop = models.CharField(max_length=5, blank=True, default="")
     file = models.FileField(max_length=200)
 
     class Meta:
         ordering = ["format", "width"]
         constraints = [
             models.UniqueConstraint(
-                fields=["image", "format", "width"], name="one_rendition_per_format_and_width"
+                fields=["image", "format", "width", "crop"],
+                name="one_rendition_per_format_width_and_crop",
             )
         ]
 
