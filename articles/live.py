@@ -74,8 +74,11 @@ def page_number_of(position):
 class LiveStream:
     """The updates a story page shows: the latest, or one stable older page."""
 
-    def __init__(self, story, page=None):
+    def __init__(self, story, page=None, *, key_events_only=False):
+        """`key_events_only`: the stream a reader filtered to key events (`?filter=key-events`),
+        counted and paged among them; the story's freshness still follows every update."""
         self.story = story
+        self.key_events_only = key_events_only
         published = LiveUpdate.objects.published().filter(story=story)
         # One query for the count and the stream's latest news (a post, an edit, a correction
         # on an update): the story's "updated" time follows them.
@@ -90,6 +93,9 @@ class LiveStream:
             (summary[key] for key in ("posted", "edited", "corrected") if summary[key]),
             default=None,
         )
+        if key_events_only:
+            published = published.filter(is_key_event=True)
+            self.total = published.count()
         self.page_count = max(1, math.ceil(self.total / per_page()))
         base = published.select_related("author")
         if page is None:

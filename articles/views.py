@@ -163,7 +163,8 @@ def story_detail(request, slug):
     except StoryWithdrawn as gone:
         return _withdrawn_response(request, gone.story)
     page = _page_param(request)
-    if page is not None and not story.has_live_coverage:
+    key_events_only = _filter_param(request)
+    if (page is not None or key_events_only) and not story.has_live_coverage:
         raise Http404("This story has no pages of updates.")
     changed = live.last_change(story) if story.has_live_coverage else None
     inline = images.images_in(story.body_html, story.summary_html)
@@ -175,13 +176,23 @@ def story_detail(request, slug):
     def render_html():
         return render_to_string(
             "articles/story_detail.html",
-            _story_context(story, page, changed, settings.NEWSROOM_SITE_URL, inline=inline),
+            _story_context(
+                story,
+                page,
+                changed,
+                settings.NEWSROOM_SITE_URL,
+                inline=inline,
+                key_events_only=key_events_only,
+            ),
             request=request,
         )
 
     # The page, its render and its ETag are in the story's language; a change to an image it
     # shows (its caption, its renditions coming in) makes a new key.
-    tag = f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}"
+    tag = (
+        f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}"
+        f":{key_events_only:d}"
+    )
     with translation.override(story.language):
         return caching.cached_page(
             request,
@@ -224,10 +235,30 @@ def _story_texts(story, inline):
     )
 
 
-def _story_context(story, page, changed, base_url="", *, polls=True, inline=None):
+def _filter_param(request):
+    """`?filter=key-events` (the stream a reader filtered to key events), False without it;
+    any other value is a page that does not exist, so request values mint no cache entries."""
+    raw = request.GET.get("filter")
+    if raw is None:
+        return False
+    if raw != KEY_EVENTS_FILTER:
+        raise Http404("No such filter.")
+    return True
+
+
+KEY_EVENTS_FILTER = "key-events"
+
+
+def _story_context(
+    story, page, changed, base_url="", *, polls=True, inline=None, key_events_only=False
+):
     """`polls`: the latest page polls, so a story without coverage yet can still go live.
     `inline`: the images the story's texts show, by URL (`images.images_in`)."""
-    stream = live.LiveStream(story, page) if story.has_live_coverage else None
+    stream = (
+        live.LiveStream(story, page, key_events_only=key_events_only)
+        if story.has_live_coverage
+        else None
+    )
     body_html, summary_html = _story_texts(story, inline or {})
     featured = story.featured_image
     featured_picture = (

@@ -452,3 +452,45 @@ def test_the_live_page_costs_the_same_with_1_or_5_updates_showing_images(client)
         lambda: client.get(five.get_absolute_url())
     )
     assert client.get(five.get_absolute_url()).content.decode().count("<picture>") == 5
+
+
+def test_a_reader_can_show_only_key_events_with_a_link_that_works_without_javascript(
+    client, settings
+):
+    settings.NEWSROOM_UPDATES_PER_PAGE = 2
+    story = factories.live_story()
+    start = timezone.now() - timedelta(hours=3)
+    for n in range(6):
+        factories.update(
+            story,
+            title=f"{'Clé' if n % 2 else 'Simple'} {n}",
+            is_key_event=bool(n % 2),
+            published_at=start + timedelta(minutes=n),
+        )
+    html = client.get(story.get_absolute_url(), {"filter": "key-events"}).content.decode()
+    stream = html[html.index("data-stream") :]
+    assert "Clé 5" in stream
+    assert "Clé 3" in stream
+    assert "Simple" not in stream.split('class="pager"')[0]
+    assert 'data-filter="key-events"' in html
+    # Its pages keep the filter; it names the story's page as canonical.
+    assert "?filter=key-events&amp;page=1" in html
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000{story.get_absolute_url()}">' in html
+    older = client.get(story.get_absolute_url(), {"filter": "key-events", "page": "1"})
+    assert "Clé 1" in older.content.decode()
+    assert 'aria-current="page">' in html
+    # The unfiltered page is another page, with its own cache entry.
+    full = client.get(story.get_absolute_url()).content.decode()
+    assert "Simple 4" in full
+    assert 'data-filter="key-events"' not in full
+
+
+@pytest.mark.parametrize("junk", ["key", "KEY-EVENTS", "key-events ", "²", ""])
+def test_any_other_filter_is_a_page_that_does_not_exist(client, junk):
+    story = factories.live_story()
+    assert client.get(story.get_absolute_url(), {"filter": junk}).status_code == 404
+
+
+def test_a_story_without_coverage_has_no_filtered_stream(client):
+    story = factories.story()
+    assert client.get(story.get_absolute_url(), {"filter": "key-events"}).status_code == 404

@@ -65,3 +65,25 @@ def test_times_offer_the_readers_own_time_named_with_its_zone(live_server, brows
     expect(clock).to_contain_text("E")  # the story's zone, EST or EDT, printed by the server
     expect(clock).to_have_attribute("title", re.compile(r"^Votre heure : .*\((UTC|GMT)\+9\)$"))
     context.close()
+
+
+def test_a_page_filtered_to_key_events_keeps_its_filter_as_it_updates(live_server, open_page):
+    from articles import publishing
+
+    story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
+    factories.update(story, title="Premier moment", is_key_event=True)
+    desk = factories.user("ines", group="Live desk")
+    page = open_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    page.get_by_role("link", name="Moments clés seulement").click()
+    expect(page).to_have_url(re.compile(r"\?filter=key-events$"))
+    publishing.post_update(story=story, by=desk, title="Un point ordinaire", body="Texte.")
+    publishing.post_update(
+        story=story, by=desk, title="Un moment clé", body="Texte.", is_key_event=True
+    )
+    page.evaluate("window.newsroomLive.pollNow()")
+    stream = page.locator("[data-stream]")
+    expect(stream).to_contain_text("Un moment clé", timeout=10_000)
+    page.evaluate("window.newsroomLive.pollNow()")
+    expect(stream).not_to_contain_text("Un point ordinaire")
+    assert axe_violations(page) == []

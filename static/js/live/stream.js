@@ -14,6 +14,7 @@ const comesBefore = (a, b) => {
 };
 
 export function createStream(section, { announce }) {
+  const keyEventsOnly = section.dataset.filter === "key-events";
   const stream = section.querySelector("[data-stream]");
   const pinnedSlot = section.querySelector("[data-pinned-slot]");
   const keyList = section.querySelector(".key-events ol");
@@ -150,7 +151,8 @@ export function createStream(section, { announce }) {
     let fresh = 0;
     for (const entry of entries) {
       const id = String(entry.id);
-      const removed = entry.state !== "published";
+      // A stream filtered to key events drops an update that is not (or is no longer) one.
+      const removed = entry.state !== "published" || (keyEventsOnly && !entry.key_event_html);
       const known = versions.get(id);
       const el = removed ? null : parse(entry.html);
       if (!removed && known !== undefined) {
