@@ -45,6 +45,15 @@ def max_bytes():
     return getattr(settings, "NEWSROOM_ARCHIVE_MAX_BYTES", egress.DEFAULT_MAX_BYTES)
 
 
+def save(citation):
+    """Save a citation from a form; a new article, or an address that changed, is archived in
+    the background (the same rule for the story's inline and the Citation admin)."""
+    stored_url = Citation.objects.filter(pk=citation.pk).values_list("url", flat=True).first()
+    citation.save()
+    if citation.url != stored_url:
+        queue(citation)
+
+
 def queue(citation):
     """Mark the citation as being archived and leave the capture to the task worker."""
     from articles import tasks  # tasks imports this module

@@ -7,15 +7,14 @@ from django.utils import timezone
 
 from articles import permissions
 from articles.models import LiveUpdate, Story
+from articles.models.stories import public_name
 
 LISTED = 15
 
 
 def _name(user):
-    if user is None:
-        return ""
-    author = getattr(user, "author", None)
-    return author.name if author is not None else (user.get_full_name() or user.get_username())
+    # Staff among themselves: the login when no name is known.
+    return public_name(user) or (user.get_username() if user is not None else "")
 
 
 def dashboard(user):

@@ -140,12 +140,7 @@ class CitationInline(PartOfTheStoryInline, admin.StackedInline):
 def source_hosts():
     """Which site belongs to which source, for the browser to propose one as an address is
     pasted (the form proposes it again on the server: the same rule, links.matching_site)."""
-    hosts = {}
-    for source in Source.objects.exclude(homepage_url="").only("pk", "name", "homepage_url"):
-        site = links.site_key(source.homepage_url)
-        if site:
-            hosts.setdefault(site, [source.pk, source.name])
-    return hosts
+    return {site: [source.pk, source.name] for site, source in Source.sites().items()}
 
 
 def capture_summary(citation):
@@ -228,10 +223,7 @@ class CitationAdmin(NewsroomAdmin):
         return capture_summary(obj)
 
     def save_model(self, request, obj, form, change):
-        stored_url = Citation.objects.filter(pk=obj.pk).values_list("url", flat=True).first()
-        super().save_model(request, obj, form, change)
-        if obj.url != stored_url:
-            archiving.queue(obj)
+        archiving.save(obj)
 
     @admin.action(description=_("Archive the cited pages now"))
     def archive(self, request, queryset):

@@ -232,14 +232,9 @@ class StoryAdmin(EditorialAdmin):
                 publishing.delete_correction(correction=obj, by=request.user)
             else:
                 obj.delete()
-        to_archive = []
         for obj in instances:
             if isinstance(obj, Citation):
-                # A new article, or an address that changed, is archived in the background.
-                stored = Citation.objects.filter(pk=obj.pk).values_list("url", flat=True).first()
-                obj.save()
-                if obj.url != stored:
-                    to_archive.append(obj)
+                archiving.save(obj)
             elif isinstance(obj, Correction):
                 publishing.save_correction(correction=obj, by=request.user)
             elif isinstance(obj, LiveUpdate) and obj.pk is None:
@@ -248,8 +243,6 @@ class StoryAdmin(EditorialAdmin):
             else:
                 obj.save()
         formset.save_m2m()
-        for citation in to_archive:
-            archiving.queue(citation)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -59,11 +59,19 @@ class Source(CleanTextModel):
         host = site_key(url)
         if not host:
             return None
-        sites = {}
-        for source in cls.objects.exclude(homepage_url="").only("pk", "name", "homepage_url"):
-            sites.setdefault(site_key(source.homepage_url), source)
+        sites = cls.sites()
         found = matching_site(host, sites)
         return sites[found] if found else None
+
+    @classmethod
+    def sites(cls):
+        """{site key: source} for every source with a homepage (the first source wins a site
+        two share): the one map the server's proposal and the browser's are made from."""
+        sites = {}
+        for source in cls.objects.exclude(homepage_url="").only("pk", "name", "homepage_url"):
+            if site := site_key(source.homepage_url):
+                sites.setdefault(site, source)
+        return sites
 
     def save(self, *args, **kwargs):
         if self.homepage_url:

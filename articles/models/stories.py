@@ -53,6 +53,15 @@ class Section(CleanTextModel):
         return reverse("articles:section", args=[self.slug])
 
 
+def public_name(user):
+    """How a staff member is named to others: their byline name, else their account's full
+    name; never a login name. "" when neither is known (or no user)."""
+    if user is None:
+        return ""
+    author = getattr(user, "author", None)
+    return author.name if author is not None else user.get_full_name()
+
+
 class Author(CleanTextModel):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=150, unique=True)

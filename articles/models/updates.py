@@ -17,7 +17,7 @@ from articles.models.base import (
     markdown_alt_errors,
     validate_plausible_time,
 )
-from articles.models.stories import Author, Story
+from articles.models.stories import Author, Story, public_name
 from articles.rendering import excerpt, plain_text, render_markdown
 
 
@@ -262,8 +262,4 @@ class Correction(CleanTextModel):
     def signature(self):
         """Who made it, as readers see it: their byline name, else the account's full name;
         never a login name. Empty when neither is known (the page then says the newsroom)."""
-        user = self.by
-        if user is None:
-            return ""
-        author = getattr(user, "author", None)
-        return author.name if author is not None else user.get_full_name()
+        return public_name(self.by)
