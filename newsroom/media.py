@@ -32,6 +32,8 @@ FILE_HEADERS = {
     # Opened on its own, a picture needs nothing: no script, no style, no frame.
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
     "Cache-Control": CACHE_CONTROL,
+    # Shown by the site's pages from the media host, and by other sites' cards (Open Graph).
+    "Cross-Origin-Resource-Policy": "cross-origin",
 }
 
 

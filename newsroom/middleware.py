@@ -1,16 +1,55 @@
-"""Project middleware: a 503 while the database is unreachable, and the language of each page."""
+"""Project middleware: security headers Django does not set, the media host kept to media, a
+503 while the database is unreachable, and the language of each page."""
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("newsroom.database")
+
+
+def permissions_policy(features):
+    """{"camera": [], "web-share": ["self"]} → 'camera=(), web-share=(self)'."""
+    return ", ".join(f"{name}=({' '.join(allowed)})" for name, allowed in features.items())
+
+
+def media_location():
+    """(host or None, path prefix) of MEDIA_URL: a host when uploads have an origin of their own."""
+    parts = urlsplit(settings.MEDIA_URL)
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    return (parts.netloc.lower() or None), path
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy (NEWSROOM_PERMISSIONS_POLICY) and Cross-Origin-Resource-Policy on every
+    answer. With uploads on an origin of their own (NEWSROOM_MEDIA_URL on another host), that
+    host answers nothing but the media and the site's own host no media: an uploaded file that
+    turned out to be HTML or script never runs on the site's origin, with its cookies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy(settings.NEWSROOM_PERMISSIONS_POLICY)
+        self.media_host, self.media_path = media_location()
+
+    def __call__(self, request):
+        if self.media_host:
+            on_media_host = request.get_host().lower() == self.media_host
+            if on_media_host != request.path_info.startswith(self.media_path):
+                return HttpResponseNotFound(b"", content_type="text/plain")
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        # Pages and the poll are for this site's own pages; pictures (newsroom/media.py) say
+        # cross-origin themselves, for the media host and for cards shown elsewhere.
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
 
 # A database restart or failover takes seconds to a minute; 30 s keeps well-behaved clients
 # (crawlers, the poll's back-off, CDNs) from piling on while it comes back.

@@ -1,10 +1,15 @@
 """Login throttling (django-axes): whose address a login comes from, and what a locked-out
-person reads."""
+person reads; the Content-Security-Policy's report endpoint."""
 
 import ipaddress
+import json
+import logging
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 def client_address(request):
@@ -42,3 +47,45 @@ def lockout_response(request, original_response=None, credentials=None):
     )
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+# A browser's report of what the Content-Security-Policy blocked (`report-uri`): a few hundred
+# bytes; anything longer is cut, so a flood costs a log line each, never memory.
+CSP_REPORT_MAX_BYTES = 8192
+csp_logger = logging.getLogger("newsroom.csp")
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Log what the browser says the policy blocked: a violation on our own pages is a bug (a
+    script or style without the nonce) or an injection someone attempted."""
+    raw = request.read(CSP_REPORT_MAX_BYTES)
+    try:
+        report = json.loads(raw)
+    except ValueError:
+        return HttpResponse(status=400)
+    if isinstance(report, dict) and isinstance(report.get("csp-report"), dict):
+        report = report["csp-report"]
+    elif isinstance(report, list):  # the Reporting API's form: [{"type": ..., "body": {...}}]
+        report = next((r.get("body") for r in report if isinstance(r, dict)), None)
+    if not isinstance(report, dict):
+        return HttpResponse(status=400)
+
+    def field(*names):
+        for name in names:
+            value = report.get(name)
+            if value:
+                return str(value)[:300]
+        return ""
+
+    csp_logger.warning(
+        "CSP violation: %s blocked %s on %s (%s:%s) %s",
+        field("effective-directive", "effectiveDirective", "violated-directive"),
+        field("blocked-uri", "blockedURL"),
+        field("document-uri", "documentURL"),
+        field("source-file", "sourceFile"),
+        field("line-number", "lineNumber"),
+        field("script-sample", "sample"),
+    )
+    return HttpResponse(status=204)

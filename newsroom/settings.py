@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy; the media host serves media only.
+    "newsroom.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,7 +237,20 @@ NEWSROOM_EGRESS_USER_AGENT = os.environ.get("NEWSROOM_EGRESS_USER_AGENT", "")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+# Uploads can be served from an origin of their own (NEWSROOM_MEDIA_URL=https://media.example.net/
+# media/): whatever a file turned out to be, it never runs with the site's cookies or origin.
+# This process serves that host too when NEWSROOM_SERVE_MEDIA is on (add it to ALLOWED_HOSTS).
+MEDIA_URL = os.environ.get("NEWSROOM_MEDIA_URL", "media/")
+if "://" in MEDIA_URL and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?/[^?#]*/", MEDIA_URL):
+    raise ImproperlyConfigured(
+        f"NEWSROOM_MEDIA_URL must be an address ending with a slash, like "
+        f"https://media.example.net/media/ (got {MEDIA_URL!r})."
+    )
+NEWSROOM_MEDIA_ORIGIN = (
+    re.match(r"https?://[^/]+", MEDIA_URL).group(0)
+    if "://" in MEDIA_URL
+    else os.environ.get("NEWSROOM_MEDIA_ORIGIN", "")
+)
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
 # The application serves uploaded pictures itself (newsroom/media.py); turn off when nginx or
 # S3-compatible storage serves MEDIA_URL instead.
@@ -284,7 +299,7 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     # Uploads served from object storage or a CDN (django-storages) come from its origin.
-    "img-src": [CSP.SELF, "data:", *filter(None, [os.environ.get("NEWSROOM_MEDIA_ORIGIN")])],
+    "img-src": [CSP.SELF, "data:", *filter(None, [NEWSROOM_MEDIA_ORIGIN])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     # The one frame a page may hold: YouTube's privacy-enhanced player, which a video card
@@ -294,10 +309,41 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # Browsers post what the policy blocked here (newsroom/security.py logs it).
+    "report-uri": "/csp-report/",
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# A window this site opens, or that opens it, gets no handle on the other (Django's default, said).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Permissions-Policy (newsroom/middleware.py): what a page and its frames may ask the browser
+# for. Pages need the share sheet and the clipboard (the Share button); the video player frame
+# needs what YouTube's player asks for; nothing may use a camera, a microphone, a location...
+# Only features Chromium knows: an unknown name is a console error on every page.
+NEWSROOM_PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": ["self", '"https://www.youtube-nocookie.com"'],
+    "camera": [],
+    "clipboard-write": ["self"],
+    "display-capture": [],
+    "encrypted-media": ["self", '"https://www.youtube-nocookie.com"'],
+    "fullscreen": ["self", '"https://www.youtube-nocookie.com"'],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self", '"https://www.youtube-nocookie.com"'],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "web-share": ["self"],
+    "xr-spatial-tracking": [],
+}
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:

@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from articles import editor
 from articles.api import api
-from newsroom import media
+from newsroom import media, security
+from newsroom.middleware import media_location
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,11 +15,15 @@ urlpatterns = [
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),
     path("api/v1/", api.urls),
+    # Where browsers report what the Content-Security-Policy blocked (settings.SECURE_CSP).
+    path("csp-report/", security.csp_report, name="csp_report"),
     path("", include("articles.urls")),
 ]
 
 if settings.NEWSROOM_SERVE_MEDIA:
     # Uploaded pictures, with or without DEBUG: on one machine nothing else serves them.
+    # MEDIA_URL's path, whether the media share the site's host or have one of their own
+    # (newsroom/middleware.py keeps each host to its part).
     urlpatterns += [
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve_image, name="media")
+        path(f"{media_location()[1].strip('/')}/<path:path>", media.serve_image, name="media")
     ]
