@@ -46,9 +46,11 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo
 
-# The task worker (archiving, captures, renditions) runs beside the server and stops with it.
+# The task worker (archiving, captures, renditions) runs beside the server and stops with it;
+# tasks a killed worker left RUNNING are queued again first.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, live desk: /desk/)"
+	@$(PY) manage.py recover_tasks
 	@$(PY) manage.py db_worker --interval 2 --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -231,6 +231,10 @@ TASKS = {
         "BACKEND": os.environ.get("NEWSROOM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task RUNNING this long lost its worker (articles/worker.py, `manage.py recover_tasks`): it
+# is queued again, unless it has already been claimed this many times (then it is FAILED).
+NEWSROOM_TASK_STALLED_SECONDS = int(os.environ.get("NEWSROOM_TASK_STALLED_SECONDS", "900"))
+NEWSROOM_TASK_MAX_ATTEMPTS = int(os.environ.get("NEWSROOM_TASK_MAX_ATTEMPTS", "3"))
 # The User-Agent of the server's own fetches; empty: Newsroom, the site address and its name.
 NEWSROOM_EGRESS_USER_AGENT = os.environ.get("NEWSROOM_EGRESS_USER_AGENT", "")
 
