@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
 	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	   command -v $$c; break; fi; done)
 
-.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark search-benchmark
+.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark search-benchmark fuzz loadtest
 
 define make_venv
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -93,6 +93,18 @@ search-benchmark: install
 # DATABASE_URL is set).
 race: install-dev
 	$(PY) scripts/race.py
+
+# Load with writes: readers polling and loading a live story while five staff post, edit, pin
+# and delete through the desk, against gunicorn (PostgreSQL when DATABASE_URL is set). Not in CI.
+loadtest: install-dev
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
+# Coverage-guided fuzzing (atheris) of the renderer and the URL validator, FUZZ_SECONDS each.
+# Not in CI. What it finds is written as crash-* files in the current folder.
+FUZZ_SECONDS ?= 60
+fuzz: install-dev
+	$(PY) scripts/fuzz.py render -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048
+	$(PY) scripts/fuzz.py url -max_total_time=$(FUZZ_SECONDS) -timeout=10
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -5,8 +5,9 @@ import re
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,42 @@ MARKDOWN_FIELDS = ("body", "summary")
 
 # ASCII digits: str.isdigit() takes "²" and "①", which the database lookup then refuses.
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, whose redisplay of a refused form looks up only values
+    that are ids: the stock widget passes whatever was posted to an `__in` lookup ("abc" is a
+    ValueError, 40 nines an OverflowError on SQLite and a DataError on PostgreSQL), and the
+    form's answer is a server error instead of "Select a valid choice"."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.remote_field.model._meta.pk
+        low, high = connections[self.db or "default"].ops.integer_field_range(
+            target.get_internal_type()
+        )
+        valid = []
+        for item in value:
+            try:
+                number = target.to_python(item)
+            except ValidationError:
+                continue
+            if isinstance(number, int) and not (
+                (low is None or number >= low) and (high is None or number <= high)
+            ):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class CheckedAutocompleteMixin:
+    """For every admin and inline with autocomplete_fields: the checked widget above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CheckedSelectionMixin:
@@ -120,6 +157,7 @@ class RevertThroughFormMixin:
 
 
 class EditorialAdmin(
+    CheckedAutocompleteMixin,
     CheckedSelectionMixin,
     StaleSaveMixin,
     RevertThroughFormMixin,
@@ -146,11 +184,11 @@ class EditorialAdmin(
             self.message_user(request, message, messages.WARNING)
 
 
-class NewsroomAdmin(CheckedSelectionMixin, admin.ModelAdmin):
+class NewsroomAdmin(CheckedAutocompleteMixin, CheckedSelectionMixin, admin.ModelAdmin):
     """The admin of the other models: sections, authors, corrections."""
 
 
-class PartOfTheStoryInline:
+class PartOfTheStoryInline(CheckedAutocompleteMixin):
     """Rows that are part of the story, as an M2M row would be (its byline, its citations):
     whoever may edit the story may edit them (a reporter on their own draft), whatever the
     rights on the row's model itself."""

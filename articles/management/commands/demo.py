@@ -382,6 +382,10 @@ class Command(BaseCommand):
             "sitemaps: /sitemap.xml, /sitemap-news.xml · read API: /api/v1/stories "
             "(OpenAPI: /api/v1/openapi.json, browsable: /api/v1/docs)"
         )
+        self.stdout.write(
+            "Operations: manage.py backup (database and media in one dated archive), "
+            "manage.py restore <archive>, manage.py recover_tasks (tasks a killed worker left)"
+        )
 
     def _story(self, section, authors, uploader=None):
         story = Story.objects.filter(slug="openai-licencie-sam-altman").first() or Story(
