@@ -27,9 +27,7 @@ ADMIN_WORDING = (
     gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below."),
     gettext_noop("The {name} “{obj}” was changed successfully."),
     gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
-    gettext_noop(
-        "The {name} “{obj}” was changed successfully. You may add another {name} below."
-    ),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
     gettext_noop("Changed {fields} for {name} “{object}”."),
     gettext_noop("Added {name} “{object}”."),
