@@ -14,6 +14,7 @@ from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
+    SectionForm,
     VersionCheckedForm,
 )
 from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Story
@@ -26,6 +27,7 @@ from articles.models.stories import (
 
 @admin.register(Section)
 class SectionAdmin(NewsroomAdmin):
+    form = SectionForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
