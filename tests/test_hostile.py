@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 # Per field (and query parameter); NEWSROOM_HOSTILE_EXAMPLES=50 for a deeper run (make fuzz).
 EXAMPLES_PER_FIELD = int(os.environ.get("NEWSROOM_HOSTILE_EXAMPLES", "3"))
-FIELDS_AT_ONCE = 8
+FIELDS_AT_ONCE = 12
 BOUNDED = settings(
     max_examples=EXAMPLES_PER_FIELD,
     deadline=None,
