@@ -474,3 +474,37 @@ def test_stories_saved_from_hostile_forms_never_run_script_for_readers(newsroom)
         "/",
     ]:
         assert_safe(Client().get(url), url)
+
+
+# --- What the generated values found, pinned ---------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["abc", "9" * 40, "-1", "1e309"])
+def test_a_refused_form_with_an_id_that_is_not_one_is_a_form_error(newsroom, value):
+    # The autocomplete widget looked the posted value up to redisplay it: 500.
+    client, story = newsroom["client"], newsroom["story"]
+    url = f"/admin/articles/story/{story.pk}/change/"
+    data = scrape(client.get(url), lambda attrs: attrs.get("id") == "story_form")
+    before = snapshot()
+    data["featured_image"] = value
+    data["citations-0-source"] = value
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert snapshot() == before
+
+
+def test_a_post_claiming_thousands_of_inline_forms_is_refused_without_rendering_them(newsroom):
+    # 2,000 claimed citation forms rendered 2,000 forms (half a minute): now a formset error.
+    import time
+
+    client, story = newsroom["client"], newsroom["story"]
+    url = f"/admin/articles/story/{story.pk}/change/"
+    data = scrape(client.get(url), lambda attrs: attrs.get("id") == "story_form")
+    before = snapshot()
+    data["citations-TOTAL_FORMS"] = "2000"
+    started = time.perf_counter()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert snapshot() == before
+    assert response.content.decode().count('name="citations-') < 60 * 15
+    assert time.perf_counter() - started < 5

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import archiving, permissions, publishing, times
-from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.mixins import (
+    BoundedInlineMixin,
+    EditorialAdmin,
+    NewsroomAdmin,
+    PartOfTheStoryInline,
+)
 from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
@@ -58,7 +63,7 @@ class BylineInline(PartOfTheStoryInline, admin.TabularInline):
     verbose_name_plural = _("byline (in order)")
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(BoundedInlineMixin, admin.StackedInline):
     model = Correction
     form = CorrectionForm
     fk_name = "story"

@@ -7,7 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from articles import permissions, publishing
-from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, UserFormMixin
+from articles.admin.mixins import BoundedInlineMixin, EditorialAdmin, NewsroomAdmin, UserFormMixin
 from articles.forms import (
     CONFIRM_TIME,
     CorrectionForm,
@@ -51,7 +51,7 @@ class LiveUpdateAdminForm(UpdateTimeMixin, VersionCheckedForm):
 INLINE_UPDATES = 20
 
 
-class LiveUpdateInline(admin.StackedInline):
+class LiveUpdateInline(BoundedInlineMixin, admin.StackedInline):
     model = LiveUpdate
     form = LiveUpdateAdminForm
     extra = 0
