@@ -4,7 +4,7 @@ The admin, the desk, the publishing functions (and so any API or task) ask these
 of them decides a rule by itself. Each rule takes the stored row, never what a form proposes.
 """
 
-from articles.models import Story
+from articles.models import Citation, LiveUpdate, SocialPost, Story
 
 PUBLISH_STORY = "articles.publish_story"
 RUN_LIVE_COVERAGE = "articles.run_live_coverage"
@@ -20,6 +20,8 @@ ADD_IMAGE = "articles.add_image"
 ADD_SOCIAL_POST = "articles.add_socialpost"
 CHANGE_SOCIAL_POST = "articles.change_socialpost"
 DELETE_SOCIAL_POST = "articles.delete_socialpost"
+DELETE_STORY = "articles.delete_story"
+DELETE_CITATION = "articles.delete_citation"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
 # and extend the groups copy their part of this table as it was when they were written (a
@@ -197,3 +199,49 @@ def can_edit_social_post(user, post):
 def can_delete_social_post(user):
     """Pages that embed it show a plain link card instead: editors only."""
     return _active(user) and user.has_perm(DELETE_SOCIAL_POST)
+
+
+# --- The trash --------------------------------------------------------------------------------
+# Deleting moves a row to the trash (readers no longer see it) and restoring brings it back: the
+# same right as deleting. Emptying an item from the trash destroys it: the model's delete
+# permission as well, and the row must already be in the trash (never one click from published).
+
+
+def can_trash_story(user, story):
+    """Editors: a story leaves every page, feed and list at once."""
+    return _active(user) and user.has_perm(DELETE_STORY) and can_edit_story(user, story)
+
+
+def can_trash_citation(user, citation):
+    """A citation is part of its story: whoever may edit the story (a reporter on their draft)."""
+    return can_edit_story(user, citation.story)
+
+
+def can_trash(user, obj):
+    """The trash rule for any row that has one, on the stored row."""
+    if isinstance(obj, Story):
+        return can_trash_story(user, obj)
+    if isinstance(obj, LiveUpdate):
+        return can_delete_update(user, obj)
+    if isinstance(obj, Citation):
+        return can_trash_citation(user, obj)
+    if isinstance(obj, SocialPost):
+        return can_delete_social_post(user)
+    return False
+
+
+# The model permission that destroying a row from the trash needs, on top of can_trash.
+PURGE_PERMISSIONS = {
+    "story": DELETE_STORY,
+    "liveupdate": DELETE_UPDATE,
+    "citation": DELETE_CITATION,
+    "socialpost": DELETE_SOCIAL_POST,
+}
+
+
+def can_empty_from_trash(user, obj):
+    return (
+        obj.deleted_at is not None
+        and can_trash(user, obj)
+        and user.has_perm(PURGE_PERMISSIONS[obj._meta.model_name])
+    )

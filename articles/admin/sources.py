@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import archiving, links, permissions
-from articles.admin.mixins import ID_PATTERN, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.mixins import ID_PATTERN, HistoryAdmin, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.trash import TrashAdminMixin
 from articles.models import Citation, Source
 
 STORIES_LISTED = 50
@@ -166,7 +167,7 @@ def capture_summary(citation):
 
 
 @admin.register(Citation)
-class CitationAdmin(NewsroomAdmin):
+class CitationAdmin(TrashAdminMixin, NewsroomAdmin, HistoryAdmin):
     """Every citation with its archived copy: the place to archive again, or retry."""
 
     form = CitationForm

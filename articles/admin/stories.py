@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from articles import archiving, permissions, publishing, times
 from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, PartOfTheStoryInline
 from articles.admin.sources import CitationInline
+from articles.admin.trash import TrashAdminMixin
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
@@ -127,7 +128,7 @@ class StoryAdminForm(VersionCheckedForm):
 
 
 @admin.register(Story)
-class StoryAdmin(EditorialAdmin):
+class StoryAdmin(TrashAdminMixin, EditorialAdmin):
     form = StoryAdminForm
     list_display = [
         "headline",
@@ -230,6 +231,8 @@ class StoryAdmin(EditorialAdmin):
                 publishing.delete_update(update=obj, by=request.user)
             elif isinstance(obj, Correction):
                 publishing.delete_correction(correction=obj, by=request.user)
+            elif isinstance(obj, Citation):
+                publishing.trash(obj=obj, by=request.user)
             else:
                 obj.delete()
         for obj in instances:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import permissions, publishing
 from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, UserFormMixin
+from articles.admin.trash import TrashAdminMixin
 from articles.forms import (
     CONFIRM_TIME,
     CorrectionForm,
@@ -95,7 +96,7 @@ class LiveUpdateInline(admin.StackedInline):
 
 
 @admin.register(LiveUpdate)
-class LiveUpdateAdmin(EditorialAdmin):
+class LiveUpdateAdmin(TrashAdminMixin, EditorialAdmin):
     form = LiveUpdateAdminForm
     list_display = [
         "__str__",
@@ -140,12 +141,6 @@ class LiveUpdateAdmin(EditorialAdmin):
         else:
             confirmed = form.cleaned_data.get("confirm_time", False)
             publishing.post_new_update(update=obj, by=request.user, confirm_time=confirmed)
-
-    def delete_model(self, request, obj):
-        publishing.delete_update(update=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        self._each(request, queryset, publishing.delete_update)
 
     @admin.action(description=_("Restore deleted updates"), permissions=["delete"])
     def restore(self, request, queryset):

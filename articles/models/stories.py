@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
-from simple_history.models import HistoricalRecords
 
 from articles.models.base import (
+    ChangedOnlyHistory,
     CleanTextModel,
+    TrashModel,
+    TrashQuerySet,
     VersionedModel,
     markdown_alt_errors,
     time_zone_choices,
@@ -88,7 +90,7 @@ class Author(CleanTextModel):
         return reverse("articles:author", args=[self.slug])
 
 
-class StoryQuerySet(models.QuerySet):
+class StoryQuerySet(TrashQuerySet):
     def due(self):
         """Its publication time has come (a future `published_at` is a schedule)."""
         return self.filter(published_at__lte=timezone.now())
@@ -121,14 +123,23 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
-class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+class AllStoriesManager(models.Manager.from_queryset(StoryQuerySet)):
+    """Every story, the trash's included (the trash's own pages, restore, emptying)."""
+
     def get_queryset(self):
         # The search vector belongs to the database (a trigger writes it): never loaded, so
         # never sent back by a save, and a story page does not carry its index entry around.
         return super().get_queryset().defer("search_vector")
 
 
-class Story(CleanTextModel, VersionedModel):
+class StoryManager(AllStoriesManager):
+    """The default: a story in the trash does not exist for any page, feed, list or form."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Story(TrashModel, CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -252,10 +263,11 @@ class Story(CleanTextModel, VersionedModel):
         help_text=_("Shown to readers in place of a withdrawn story."),
     )
 
-    history = HistoricalRecords(
+    history = ChangedOnlyHistory(
         excluded_fields=["body_html", "summary_html", "body_text", "search_vector"]
     )
     objects = StoryManager()
+    all_objects = AllStoriesManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
