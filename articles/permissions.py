@@ -101,6 +101,16 @@ def can_preview(user, story):
     )
 
 
+def can_share_preview(user, story):
+    """A preview link for someone outside the newsroom: whoever may edit the story."""
+    return can_edit_story(user, story)
+
+
+def can_revoke_preview(user, link):
+    """The link's creator, or an editor."""
+    return _active(user) and (can_publish(user) or link.created_by_id == user.pk)
+
+
 def allowed_statuses(user, story=None):
     """The statuses `user` may give `story` (None: a new story), its current one included."""
     if can_publish(user):

@@ -610,11 +610,15 @@ def _set_trash(obj, by, *, trashed):
     if isinstance(stored, Story):
         fields = ["deleted_at", "deleted_by", "updated_at", *STORY_STATE_FIELDS]
     else:
-        fields = ["deleted_at", "deleted_by", *(["updated_at"] if hasattr(stored, "updated_at") else [])]
+        fields = [
+            "deleted_at",
+            "deleted_by",
+            *(["updated_at"] if hasattr(stored, "updated_at") else []),
+        ]
     stored.save(update_fields=fields)
     _touch_after_trash(stored)
-    for field in ["deleted_at", "deleted_by_id", "version"]:
-        if hasattr(stored, field):
+    for field in [*fields, "deleted_by_id", "version"]:
+        if hasattr(stored, field) and field != "deleted_by":
             setattr(obj, field, getattr(stored, field))
     return True
 
@@ -645,8 +649,10 @@ def empty_from_trash(*, obj, by):
     """Destroy a row that is in the trash (the model's delete permission, and a confirmation
     asked by the caller). A story takes its updates, citations and corrections with it; its
     history stays, naming who destroyed it."""
-    stored = _stored_any(obj) if not isinstance(obj, LiveUpdate) else (
-        LiveUpdate.objects.select_for_update().select_related("story").get(pk=obj.pk)
+    stored = (
+        _stored_any(obj)
+        if not isinstance(obj, LiveUpdate)
+        else (LiveUpdate.objects.select_for_update().select_related("story").get(pk=obj.pk))
     )
     if not permissions.can_empty_from_trash(by, stored):
         _refuse("Only a row in the trash can be destroyed, by someone who may delete it.")

@@ -225,6 +225,7 @@ RULES = {
     ),
 }
 
+
 def _trashed(row):
     row = copy.copy(row)
     row.deleted_at = timezone.now()

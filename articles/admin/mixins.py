@@ -5,12 +5,12 @@ import re
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -87,7 +87,7 @@ class RevertThroughFormMixin:
             path(
                 "<path:object_id>/history/<str:version_id>/diff/",
                 self.admin_site.admin_view(self.history_diff_view),
-                name="%s_%s_history_diff" % info,
+                name="{}_{}_history_diff".format(*info),
             ),
             *super().get_urls(),
         ]

@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -31,7 +31,13 @@ class SourceAdmin(NewsroomAdmin):
     fields = ["name", "slug", "homepage_url", "kind", "reliability_notes", "citing_stories"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                citation_count=Count("citations", filter=Q(citations__deleted_at__isnull=True))
+            )
+        )
 
     @admin.display(description=_("citations"), ordering="citation_count")
     def citation_count(self, obj):

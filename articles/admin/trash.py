@@ -41,7 +41,12 @@ class TrashAdminMixin:
             for obj in objs
             if not permissions.can_trash(request.user, obj)
         }
-        return [str(obj) for obj in objs], {self.model._meta.verbose_name_plural: len(objs)}, denied, []
+        return (
+            [str(obj) for obj in objs],
+            {self.model._meta.verbose_name_plural: len(objs)},
+            denied,
+            [],
+        )
 
     def delete_model(self, request, obj):
         publishing.trash(obj=obj, by=request.user)
@@ -76,16 +81,20 @@ class TrashAdminMixin:
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
-            path("trash/", self.admin_site.admin_view(self.trash_view), name="%s_%s_trash" % info),
+            path(
+                "trash/",
+                self.admin_site.admin_view(self.trash_view),
+                name="{}_{}_trash".format(*info),
+            ),
             path(
                 "trash/<str:object_id>/restore/",
                 self.admin_site.admin_view(self.trash_restore_view),
-                name="%s_%s_trash_restore" % info,
+                name="{}_{}_trash_restore".format(*info),
             ),
             path(
                 "trash/<str:object_id>/empty/",
                 self.admin_site.admin_view(self.trash_empty_view),
-                name="%s_%s_trash_empty" % info,
+                name="{}_{}_trash_empty".format(*info),
             ),
             *super().get_urls(),
         ]

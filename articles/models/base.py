@@ -146,7 +146,9 @@ class TrashModel(models.Model):
     can never take a trashed one's slug or address and make its restore impossible.
     """
 
-    deleted_at = models.DateTimeField(_("moved to the trash"), null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(
+        _("moved to the trash"), null=True, blank=True, editable=False
+    )
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("moved to the trash by"),

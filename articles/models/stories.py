@@ -387,3 +387,57 @@ class Byline(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def usable(self):
+        """Not revoked and not expired: the links that still open their story's preview."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A draft's preview shared with someone outside the newsroom (a source checking a quote,
+    a lawyer): the address carries a signed token naming this row, so the link expires on
+    its own (`expires_at`, also bounded by the signature's age) and is revoked by its row."""
+
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="preview_links"
+    )
+    note = models.CharField(
+        _("for whom"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who the link was sent to, for the record."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+
+    def __str__(self):
+        return self.note or f"#{self.pk}"
+
+    @property
+    def is_usable(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
