@@ -73,8 +73,17 @@ def can_run_live(user):
     return _active(user) and user.has_perm(RUN_LIVE_COVERAGE)
 
 
+def _in_trash(row):
+    return getattr(row, "deleted_at", None) is not None
+
+
 def can_edit_story(user, story):
-    """Editors edit any story; reporters their own drafts, and nothing once it left draft."""
+    """Editors edit any story; reporters their own drafts, and nothing once it left draft.
+    Nobody edits a story in the trash: it is restored first."""
+    return not _in_trash(story) and _may_write_story(user, story)
+
+
+def _may_write_story(user, story):
     if not (_active(user) and user.has_perm(CHANGE_STORY)):
         return False
     if can_publish(user):
@@ -147,15 +156,16 @@ def can_post_update(user, story):
 
 
 def can_change_update(user, update):
-    """Edit, pin and flag: editors on any update, the desk on covered stories only."""
-    if not (_active(user) and user.has_perm(CHANGE_UPDATE)):
+    """Edit, pin and flag: editors on any update, the desk on covered stories only (never
+    under a story in the trash)."""
+    if not (_active(user) and user.has_perm(CHANGE_UPDATE)) or _in_trash(update.story):
         return False
     return can_publish(user) or _is_covered(update.story)
 
 
 def can_delete_update(user, update):
-    """Soft delete and restore."""
-    if not (_active(user) and user.has_perm(DELETE_UPDATE)):
+    """Soft delete and restore (not under a story in the trash: it is restored first)."""
+    if not (_active(user) and user.has_perm(DELETE_UPDATE)) or _in_trash(update.story):
         return False
     return can_publish(user) or _is_covered(update.story)
 
@@ -219,12 +229,12 @@ def can_delete_social_post(user):
 
 def can_trash_story(user, story):
     """Editors: a story leaves every page, feed and list at once."""
-    return _active(user) and user.has_perm(DELETE_STORY) and can_edit_story(user, story)
+    return _active(user) and user.has_perm(DELETE_STORY) and _may_write_story(user, story)
 
 
 def can_trash_citation(user, citation):
     """A citation is part of its story: whoever may edit the story (a reporter on their draft)."""
-    return can_edit_story(user, citation.story)
+    return _may_write_story(user, citation.story) and not _in_trash(citation.story)
 
 
 def can_trash(user, obj):

@@ -37,7 +37,11 @@ def _refuse(message):
 def _lock_story(story_id):
     """The stored story, locked until the transaction ends (a no-op on SQLite, whose
     IMMEDIATE transactions already take the write lock at BEGIN)."""
-    return Story.objects.select_for_update().get(pk=story_id)
+    try:
+        return Story.objects.select_for_update().get(pk=story_id)
+    except Story.DoesNotExist:
+        # In the trash (the default manager hides it): nothing changes it until restored.
+        _refuse("This story is in the trash.")
 
 
 def _stamp_history(row, by):

@@ -221,9 +221,11 @@ class CitationAdmin(TrashAdminMixin, NewsroomAdmin, HistoryAdmin):
         return obj is None or permissions.can_edit_story(request.user, obj.story)
 
     def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        return obj is None or permissions.can_edit_story(request.user, obj.story)
+        # A citation is part of its story: removing one (to the trash) is the story's rule, as
+        # on the story's form (a reporter on their own draft), not the model permission.
+        if obj is None:
+            return super().has_delete_permission(request, obj)
+        return permissions.can_trash_citation(request.user, obj)
 
     @admin.display(description=_("archived copy"))
     def capture(self, obj):

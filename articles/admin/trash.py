@@ -27,6 +27,14 @@ class TrashAdminMixin:
         manager = model.all_objects if hasattr(model, "all_objects") else model.objects
         return manager.trashed()
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if any(f.name == "story" for f in self.model._meta.fields):
+            # A story in the trash takes its updates and citations with it, out of the lists
+            # and forms (the trash's pages list what is in it).
+            queryset = queryset.filter(story__deleted_at__isnull=True)
+        return queryset
+
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False

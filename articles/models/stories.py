@@ -338,7 +338,8 @@ class Story(TrashModel, CleanTextModel, VersionedModel):
     def is_visible(self):
         """Would readers see it: the rule of `Story.objects.published()`, for one row."""
         return (
-            self.status == self.Status.PUBLISHED
+            self.deleted_at is None
+            and self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
