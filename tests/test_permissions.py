@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from articles import permissions
-from articles.models import Citation, Correction, SocialPost, Story
+from articles.models import Citation, Correction, PreviewLink, SocialPost, Story
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +218,16 @@ RULES = {
     "can_empty_from_trash a story not in the trash": (
         lambda user, story, update: permissions.can_empty_from_trash(user, story),
         {},
+    ),
+    "can_share_preview": (
+        lambda user, story, update: permissions.can_share_preview(user, story),
+        {"owner": "X . . . . . . .", "editor": EVERY},  # whoever may edit the story
+    ),
+    "can_revoke_preview of a link the owner made": (
+        lambda user, story, update: permissions.can_revoke_preview(
+            user, PreviewLink(story=story, created_by=story.created_by)
+        ),
+        {"owner": EVERY, "editor": EVERY},
     ),
     "can_upload_image": (
         lambda user, story, update: permissions.can_upload_image(user),
