@@ -192,3 +192,38 @@ def test_a_restore_from_a_stale_page_overwrites_nothing():
     client.post(url, data)
     story.refresh_from_db()
     assert story.headline == "A colleague's save"
+
+
+def _revert(client, obj, record):
+    url = reverse(f"admin:articles_{obj._meta.model_name}_simple_history", args=[obj.pk, record.pk])
+    data = form_data(client.get(url), form_id=f"historical{obj._meta.model_name}_form")
+    return client.post(url, {**data, "_save": "Save"})
+
+
+def test_a_social_post_is_restored_by_its_editors_only():
+    added_by = factories.user(group="Reporter")
+    post = SocialPost.objects.create(
+        url="https://mastodon.social/@gdb/333", text="As posted", created_by=added_by
+    )
+    first = post.history.first()
+    post.text = "Typed over"
+    post.save()
+    other = english_client(factories.user(group="Reporter"))
+    assert _revert(other, post, first).status_code == 403
+    post.refresh_from_db()
+    assert post.text == "Typed over"
+    assert _revert(english_client(added_by), post, first).status_code == 302
+    post.refresh_from_db()
+    assert post.text == "As posted"
+    assert post.history.count() == 3
+
+
+def test_an_image_description_is_restored_through_its_form():
+    editor = factories.user(group="Editor")
+    image = factories.image(by=editor, alt_text="The board room")
+    first = image.history.earliest("history_date")
+    image.alt_text = "Wrong description"
+    image.save()
+    assert _revert(english_client(editor), image, first).status_code == 302
+    image.refresh_from_db()
+    assert image.alt_text == "The board room"
