@@ -169,7 +169,8 @@ def story_detail(request, slug):
         return _withdrawn_response(request, gone.story)
     page = _page_param(request)
     key_events_only = _filter_param(request)
-    if (page is not None or key_events_only) and not story.has_live_coverage:
+    oldest_first = _order_param(request)
+    if (page is not None or key_events_only or oldest_first) and not story.has_live_coverage:
         raise Http404("This story has no pages of updates.")
     changed = live.last_change(story) if story.has_live_coverage else None
     inline = images.images_in(story.body_html, story.summary_html)
@@ -188,6 +189,7 @@ def story_detail(request, slug):
                 settings.NEWSROOM_SITE_URL,
                 inline=inline,
                 key_events_only=key_events_only,
+                oldest_first=oldest_first,
             ),
             request=request,
         )
@@ -196,7 +198,7 @@ def story_detail(request, slug):
     # shows (its caption, its renditions coming in) makes a new key.
     tag = (
         f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}"
-        f":{key_events_only:d}"
+        f":{key_events_only:d}:{oldest_first:d}"
     )
     with translation.override(story.language):
         return caching.cached_page(
@@ -254,20 +256,43 @@ def _filter_param(request):
 KEY_EVENTS_FILTER = "key-events"
 
 
+def _order_param(request):
+    """`?order=oldest` (the stream read from the start): True; without it the newest come
+    first; any other value is a page that does not exist."""
+    raw = request.GET.get("order")
+    if raw is None:
+        return False
+    if raw != "oldest":
+        raise Http404("No such order.")
+    return True
+
+
 def _story_context(
-    story, page, changed, base_url="", *, polls=True, inline=None, key_events_only=False
+    story,
+    page,
+    changed,
+    base_url="",
+    *,
+    polls=True,
+    inline=None,
+    key_events_only=False,
+    oldest_first=False,
 ):
     """`polls`: the latest page polls, so a story without coverage yet can still go live.
     `inline`: the images the story's texts show, by URL (`images.images_in`)."""
     stream = (
-        live.LiveStream(story, page, key_events_only=key_events_only)
+        live.LiveStream(story, page, key_events_only=key_events_only, oldest_first=oldest_first)
         if story.has_live_coverage
         else None
     )
     body_html, summary_html = _story_texts(story, inline or {})
     featured = story.featured_image
     featured_picture = (
-        images.picture(featured, featured=True, sizes=images.FEATURED_SIZES) if featured else None
+        # Fetched first at the top of a story; on a live page it is folded with the
+        # background, fetched when the reader opens it.
+        images.picture(featured, featured=stream is None, sizes=images.FEATURED_SIZES)
+        if featured
+        else None
     )
     corrections = stream.corrections if stream else live.story_corrections(story)
     # One query whatever their number: each with its outlet and the relay it came through.

@@ -198,11 +198,10 @@ SOCIAL_POSTS = [
 ]
 
 SUMMARY = """\
-- Le conseil d’administration d’OpenAI a démis **Sam Altman** de ses fonctions de directeur
-  général le vendredi 17 novembre 2023, en lui reprochant un manque de franchise.
-- **Greg Brockman**, président du conseil, a été écarté du conseil puis a démissionné.
-- Après un week-end de négociations, **Emmett Shear** est nommé directeur général par intérim.
-- Microsoft annonce lundi que Sam Altman et Greg Brockman rejoignent le groupe.
+- Vendredi 17 novembre 2023, le conseil d’OpenAI renvoie **Sam Altman**, jugé peu franc.
+- **Greg Brockman**, président du conseil, en est écarté, puis démissionne.
+- **Emmett Shear** devient directeur général par intérim.
+- Lundi, Microsoft recrute Sam Altman et Greg Brockman.
 """
 
 BODY = """\
