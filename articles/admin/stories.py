@@ -18,6 +18,7 @@ from articles.admin.trash import TrashAdminMixin
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
+    SectionForm,
     VersionCheckedForm,
 )
 from articles.models import (
@@ -39,6 +40,7 @@ from articles.models.stories import (
 
 @admin.register(Section)
 class SectionAdmin(NewsroomAdmin):
+    form = SectionForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

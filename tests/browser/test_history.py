@@ -63,7 +63,8 @@ def test_history_difference_restore_trash_and_preview_link(
     shown = page.locator(".preview-links input").first.input_value()
     # The address is built on NEWSROOM_SITE_URL; the test server listens elsewhere.
     link = live_server.url + re.sub(r"^https?://[^/]+", "", shown)
-    assert shown.startswith("http") and "/preview/shared/" in link
+    assert shown.startswith("http")
+    assert "/preview/shared/" in link
     assert PreviewLink.objects.filter(story=story).count() == 1
     outsider = open_page()
     assert outsider.goto(link).status == 200

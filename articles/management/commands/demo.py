@@ -46,10 +46,11 @@ USERS = [
     ("livedesk", "livedesk-demo-pass", "Live desk", "Inès Haddad"),
 ]
 
+# Name, slug, description, and the name stories in English show.
 SECTIONS = [
-    ("Tech", "tech", "Intelligence artificielle, plateformes, logiciels."),
-    ("Économie", "economie", "Entreprises, marchés, travail."),
-    ("Monde", "monde", "L’actualité internationale."),
+    ("Tech", "tech", "Intelligence artificielle, plateformes, logiciels.", "Technology"),
+    ("Économie", "economie", "Entreprises, marchés, travail.", "Business"),
+    ("Monde", "monde", "L’actualité internationale.", "World"),
 ]
 
 # The pages the demo's archived copies are made from, in place of the cited sites.
@@ -348,9 +349,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         sections = {
             slug: Section.objects.update_or_create(
-                slug=slug, defaults={"name": name, "description": text, "position": i}
+                slug=slug,
+                defaults={"name": name, "description": text, "position": i, "names": {"en": en}},
             )[0]
-            for i, (name, slug, text) in enumerate(SECTIONS)
+            for i, (name, slug, text, en) in enumerate(SECTIONS)
         }
         authors = []
         for username, password, group, author_name in USERS:
