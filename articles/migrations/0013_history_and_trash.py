@@ -12,173 +12,697 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0012_image_crops'),
+        ("articles", "0012_image_crops"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='citation',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash'),
+            model_name="citation",
+            name="deleted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="moved to the trash"
+            ),
         ),
         migrations.AddField(
-            model_name='citation',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by'),
+            model_name="citation",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="moved to the trash by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalliveupdate',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by'),
+            model_name="historicalliveupdate",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="deleted by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstory',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash'),
+            model_name="historicalstory",
+            name="deleted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="moved to the trash"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstory',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by'),
+            model_name="historicalstory",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="moved to the trash by",
+            ),
         ),
         migrations.AddField(
-            model_name='liveupdate',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by'),
+            model_name="liveupdate",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="deleted by",
+            ),
         ),
         migrations.AddField(
-            model_name='socialpost',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash'),
+            model_name="socialpost",
+            name="deleted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="moved to the trash"
+            ),
         ),
         migrations.AddField(
-            model_name='socialpost',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by'),
+            model_name="socialpost",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="moved to the trash by",
+            ),
         ),
         migrations.AddField(
-            model_name='story',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash'),
+            model_name="story",
+            name="deleted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="moved to the trash"
+            ),
         ),
         migrations.AddField(
-            model_name='story',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by'),
+            model_name="story",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="moved to the trash by",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalCitation',
+            name="HistoricalCitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash')),
-                ('url', models.URLField(help_text='The cited article. Tracking parameters and fragments are removed.', max_length=2048, validators=[articles.links.validate_public_url], verbose_name='address')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('author', models.CharField(blank=True, max_length=200, verbose_name='author')),
-                ('published_at', models.DateTimeField(blank=True, null=True, validators=[articles.models.base.validate_plausible_time], verbose_name='published')),
-                ('time_zone', models.CharField(blank=True, help_text='The zone the source reported its time in, e.g. America/New_York.', max_length=64, validators=[articles.models.base.validate_time_zone], verbose_name="source's time zone")),
-                ('accessed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='accessed')),
-                ('quote', models.TextField(blank=True, help_text='The passage the story quotes, as the source wrote it.', max_length=5000, verbose_name='quoted extract')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('archived_url', models.URLField(blank=True, help_text='A copy kept elsewhere, e.g. by the Wayback Machine.', max_length=2048, validators=[articles.links.validate_public_url], verbose_name='external archive')),
-                ('warc_file', models.TextField(blank=True, max_length=100, verbose_name='WARC capture')),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='HTTP status')),
-                ('captured_title', models.CharField(blank=True, editable=False, max_length=300, verbose_name='captured title')),
-                ('captured_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='captured')),
-                ('capture_state', models.CharField(choices=[('none', 'Not archived'), ('pending', 'Archiving'), ('done', 'Archived'), ('failed', 'Archiving failed')], default='none', editable=False, max_length=10, verbose_name='capture')),
-                ('capture_error', models.TextField(blank=True, editable=False, verbose_name='capture error')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('deleted_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.source', verbose_name='source')),
-                ('story', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.story', verbose_name='story')),
-                ('via', models.ForeignKey(blank=True, db_constraint=False, help_text='The citation of this story through which the article reached us.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.citation', verbose_name='via')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="moved to the trash"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="The cited article. Tracking parameters and fragments are removed.",
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="address",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("author", models.CharField(blank=True, max_length=200, verbose_name="author")),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        null=True,
+                        validators=[articles.models.base.validate_plausible_time],
+                        verbose_name="published",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        blank=True,
+                        help_text="The zone the source reported its time in, e.g. America/New_York.",
+                        max_length=64,
+                        validators=[articles.models.base.validate_time_zone],
+                        verbose_name="source's time zone",
+                    ),
+                ),
+                (
+                    "accessed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="accessed"
+                    ),
+                ),
+                (
+                    "quote",
+                    models.TextField(
+                        blank=True,
+                        help_text="The passage the story quotes, as the source wrote it.",
+                        max_length=5000,
+                        verbose_name="quoted extract",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "archived_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="A copy kept elsewhere, e.g. by the Wayback Machine.",
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="external archive",
+                    ),
+                ),
+                (
+                    "warc_file",
+                    models.TextField(blank=True, max_length=100, verbose_name="WARC capture"),
+                ),
+                (
+                    "http_status",
+                    models.PositiveSmallIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="HTTP status"
+                    ),
+                ),
+                (
+                    "captured_title",
+                    models.CharField(
+                        blank=True, editable=False, max_length=300, verbose_name="captured title"
+                    ),
+                ),
+                (
+                    "captured_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="captured"
+                    ),
+                ),
+                (
+                    "capture_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "Not archived"),
+                            ("pending", "Archiving"),
+                            ("done", "Archived"),
+                            ("failed", "Archiving failed"),
+                        ],
+                        default="none",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="capture",
+                    ),
+                ),
+                (
+                    "capture_error",
+                    models.TextField(blank=True, editable=False, verbose_name="capture error"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="moved to the trash by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.source",
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.story",
+                        verbose_name="story",
+                    ),
+                ),
+                (
+                    "via",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The citation of this story through which the article reached us.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.citation",
+                        verbose_name="via",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical citation',
-                'verbose_name_plural': 'historical citations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical citation",
+                "verbose_name_plural": "historical citations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalImage',
+            name="HistoricalImage",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('file', models.TextField(editable=False, max_length=200, verbose_name='file')),
-                ('format', models.CharField(choices=[('JPEG', 'JPEG'), ('PNG', 'PNG'), ('WEBP', 'WebP'), ('GIF', 'GIF'), ('AVIF', 'AVIF')], editable=False, max_length=10, verbose_name='format')),
-                ('width', models.PositiveIntegerField(editable=False, verbose_name='width')),
-                ('height', models.PositiveIntegerField(editable=False, verbose_name='height')),
-                ('alt_text', models.CharField(help_text='What the image shows, for readers who cannot see it, in one or two plain sentences: who, what, where. Say what matters for the story (« Firefighters carry a resident out of a flooded street »), not « image of » or the file name, and do not repeat the caption.', max_length=300, verbose_name='alt text')),
-                ('caption', models.TextField(blank=True, help_text='Shown under the image. Context for readers who can see it.', max_length=1000, verbose_name='caption')),
-                ('credit', models.CharField(blank=True, help_text='Who made the image and for whom: « Photo: Jane Doe / AFP ».', max_length=200, verbose_name='credit')),
-                ('digital_source_type', models.CharField(choices=[('digitalCapture', 'Photograph (digital capture)'), ('computationalCapture', 'Photograph merged from several frames by the camera (HDR, night mode)'), ('negativeFilm', 'Scanned from a film negative'), ('positiveFilm', 'Scanned from a slide'), ('print', 'Scanned from a print'), ('humanEdits', 'Photograph retouched by a person, without generative tools'), ('algorithmicallyEnhanced', 'Photograph altered by an algorithm, without generative AI'), ('compositeCapture', 'Montage of photographs'), ('composite', 'Montage'), ('compositeSynthetic', 'Montage with synthetic elements'), ('compositeWithTrainedAlgorithmicMedia', 'Montage with elements generated by AI'), ('trainedAlgorithmicMedia', 'Generated by AI (a trained model: Midjourney, DALL·E, Stable Diffusion…)'), ('algorithmicMedia', 'Drawn by a program, without a trained model'), ('digitalArt', 'Illustration drawn by a person with digital tools'), ('dataDrivenMedia', 'Made from data (satellite, scan, chart)'), ('screenCapture', 'Screenshot'), ('virtualRecording', 'Recording of a virtual scene (a video game)')], help_text='How the image was made (IPTC vocabulary). Readers are told when it is not a photograph, and told in so many words when AI generated it.', max_length=40, verbose_name='source type')),
-                ('ai_tool', models.CharField(blank=True, help_text='The program that generated the image (Midjourney, DALL·E…): required for an image generated by AI or drawn by a program, and shown to readers with its label.', max_length=100, verbose_name='tool')),
-                ('uploaded_at', models.DateTimeField(blank=True, editable=False, verbose_name='uploaded')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.TextField(editable=False, max_length=200, verbose_name="file")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("JPEG", "JPEG"),
+                            ("PNG", "PNG"),
+                            ("WEBP", "WebP"),
+                            ("GIF", "GIF"),
+                            ("AVIF", "AVIF"),
+                        ],
+                        editable=False,
+                        max_length=10,
+                        verbose_name="format",
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(editable=False, verbose_name="width")),
+                ("height", models.PositiveIntegerField(editable=False, verbose_name="height")),
+                (
+                    "alt_text",
+                    models.CharField(
+                        help_text="What the image shows, for readers who cannot see it, in one or two plain sentences: who, what, where. Say what matters for the story (« Firefighters carry a resident out of a flooded street »), not « image of » or the file name, and do not repeat the caption.",
+                        max_length=300,
+                        verbose_name="alt text",
+                    ),
+                ),
+                (
+                    "caption",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown under the image. Context for readers who can see it.",
+                        max_length=1000,
+                        verbose_name="caption",
+                    ),
+                ),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who made the image and for whom: « Photo: Jane Doe / AFP ».",
+                        max_length=200,
+                        verbose_name="credit",
+                    ),
+                ),
+                (
+                    "digital_source_type",
+                    models.CharField(
+                        choices=[
+                            ("digitalCapture", "Photograph (digital capture)"),
+                            (
+                                "computationalCapture",
+                                "Photograph merged from several frames by the camera (HDR, night mode)",
+                            ),
+                            ("negativeFilm", "Scanned from a film negative"),
+                            ("positiveFilm", "Scanned from a slide"),
+                            ("print", "Scanned from a print"),
+                            (
+                                "humanEdits",
+                                "Photograph retouched by a person, without generative tools",
+                            ),
+                            (
+                                "algorithmicallyEnhanced",
+                                "Photograph altered by an algorithm, without generative AI",
+                            ),
+                            ("compositeCapture", "Montage of photographs"),
+                            ("composite", "Montage"),
+                            ("compositeSynthetic", "Montage with synthetic elements"),
+                            (
+                                "compositeWithTrainedAlgorithmicMedia",
+                                "Montage with elements generated by AI",
+                            ),
+                            (
+                                "trainedAlgorithmicMedia",
+                                "Generated by AI (a trained model: Midjourney, DALL·E, Stable Diffusion…)",
+                            ),
+                            ("algorithmicMedia", "Drawn by a program, without a trained model"),
+                            ("digitalArt", "Illustration drawn by a person with digital tools"),
+                            ("dataDrivenMedia", "Made from data (satellite, scan, chart)"),
+                            ("screenCapture", "Screenshot"),
+                            ("virtualRecording", "Recording of a virtual scene (a video game)"),
+                        ],
+                        help_text="How the image was made (IPTC vocabulary). Readers are told when it is not a photograph, and told in so many words when AI generated it.",
+                        max_length=40,
+                        verbose_name="source type",
+                    ),
+                ),
+                (
+                    "ai_tool",
+                    models.CharField(
+                        blank=True,
+                        help_text="The program that generated the image (Midjourney, DALL·E…): required for an image generated by AI or drawn by a program, and shown to readers with its label.",
+                        max_length=100,
+                        verbose_name="tool",
+                    ),
+                ),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="uploaded"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical image',
-                'verbose_name_plural': 'historical images',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical image",
+                "verbose_name_plural": "historical images",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSocialPost',
+            name="HistoricalSocialPost",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moved to the trash')),
-                ('url', models.URLField(db_index=True, help_text='Paste the post’s address: the platform is recognised, tracking parameters are removed, and each post is kept once.', max_length=2048, validators=[articles.embeds.validate_post_url], verbose_name='address')),
-                ('key', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('platform', models.CharField(choices=articles.embeds.platform_choices, editable=False, max_length=20, verbose_name='platform')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='author')),
-                ('author_handle', models.CharField(blank=True, help_text='e.g. @gdb or @user@mastodon.social', max_length=200, verbose_name='handle')),
-                ('author_url', models.URLField(blank=True, max_length=2048, validators=[articles.links.validate_public_url], verbose_name='author’s page')),
-                ('text', models.TextField(blank=True, help_text='Plain text, as posted. Web addresses become links; nothing else is markup.', max_length=5000, verbose_name='text')),
-                ('posted_at', models.DateTimeField(blank=True, null=True, validators=[articles.models.base.validate_plausible_time], verbose_name='posted')),
-                ('language', models.CharField(blank=True, help_text='e.g. en, fr.', max_length=12, verbose_name='language')),
-                ('media', models.JSONField(blank=True, default=list, help_text='Pictures and videos of the post, kept as addresses for a later capture: readers never load them from the platform.', validators=[articles.models.social.validate_media], verbose_name='media')),
-                ('thumbnail', models.TextField(blank=True, editable=False, max_length=100, verbose_name='thumbnail')),
-                ('thumbnail_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('thumbnail_height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('is_reconstructed', models.BooleanField(default=False, help_text='The text was written from reports, not copied from the post: readers are told.', verbose_name='reconstructed')),
-                ('captured_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='captured')),
-                ('capture_state', models.CharField(choices=[('none', 'Entered by hand'), ('pending', 'Capturing'), ('done', 'Captured'), ('failed', 'Capture failed')], default='none', editable=False, max_length=10, verbose_name='capture')),
-                ('capture_error', models.TextField(blank=True, editable=False, verbose_name='capture error')),
-                ('availability', models.CharField(choices=[('available', 'Available'), ('deleted', 'Deleted or made private at the source'), ('unknown', 'Unknown')], default='unknown', editable=False, max_length=10, verbose_name='at the source')),
-                ('checked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last checked')),
-                ('last_seen_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last seen')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('captured_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='captured by')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('deleted_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moved to the trash by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="moved to the trash"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        db_index=True,
+                        help_text="Paste the post’s address: the platform is recognised, tracking parameters are removed, and each post is kept once.",
+                        max_length=2048,
+                        validators=[articles.embeds.validate_post_url],
+                        verbose_name="address",
+                    ),
+                ),
+                ("key", models.CharField(db_index=True, editable=False, max_length=200)),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=articles.embeds.platform_choices,
+                        editable=False,
+                        max_length=20,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "author_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="author"),
+                ),
+                (
+                    "author_handle",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. @gdb or @user@mastodon.social",
+                        max_length=200,
+                        verbose_name="handle",
+                    ),
+                ),
+                (
+                    "author_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="author’s page",
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain text, as posted. Web addresses become links; nothing else is markup.",
+                        max_length=5000,
+                        verbose_name="text",
+                    ),
+                ),
+                (
+                    "posted_at",
+                    models.DateTimeField(
+                        blank=True,
+                        null=True,
+                        validators=[articles.models.base.validate_plausible_time],
+                        verbose_name="posted",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True, help_text="e.g. en, fr.", max_length=12, verbose_name="language"
+                    ),
+                ),
+                (
+                    "media",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Pictures and videos of the post, kept as addresses for a later capture: readers never load them from the platform.",
+                        validators=[articles.models.social.validate_media],
+                        verbose_name="media",
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.TextField(
+                        blank=True, editable=False, max_length=100, verbose_name="thumbnail"
+                    ),
+                ),
+                (
+                    "thumbnail_width",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "thumbnail_height",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "is_reconstructed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The text was written from reports, not copied from the post: readers are told.",
+                        verbose_name="reconstructed",
+                    ),
+                ),
+                (
+                    "captured_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="captured"
+                    ),
+                ),
+                (
+                    "capture_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "Entered by hand"),
+                            ("pending", "Capturing"),
+                            ("done", "Captured"),
+                            ("failed", "Capture failed"),
+                        ],
+                        default="none",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="capture",
+                    ),
+                ),
+                (
+                    "capture_error",
+                    models.TextField(blank=True, editable=False, verbose_name="capture error"),
+                ),
+                (
+                    "availability",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("deleted", "Deleted or made private at the source"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="at the source",
+                    ),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last checked"
+                    ),
+                ),
+                (
+                    "last_seen_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last seen"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "captured_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="captured by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="moved to the trash by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical social post',
-                'verbose_name_plural': 'historical social posts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical social post",
+                "verbose_name_plural": "historical social posts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
