@@ -44,6 +44,7 @@ def test_a_story_deleted_in_the_admin_goes_to_the_trash_and_leaves_every_public_
     admin = english_client(editor)
     confirm = admin.get(reverse("admin:articles_story_delete", args=[story.pk]))
     assert confirm.status_code == 200
+    assert "goes to the trash" in confirm.content.decode()
     assert (
         admin.post(
             reverse("admin:articles_story_delete", args=[story.pk]), {"post": "yes"}

@@ -21,6 +21,9 @@ class TrashAdminMixin:
 
     trash_template = "admin/articles/trash.html"
     trash_confirm_template = "admin/articles/trash_confirm.html"
+    # Django's delete pages, saying first that a delete here is a move to the trash.
+    delete_confirmation_template = "admin/articles/trash_delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/articles/trash_delete_selected_confirmation.html"
 
     def _trashed(self):
         model = self.model
