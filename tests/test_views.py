@@ -454,19 +454,24 @@ def test_the_live_page_costs_the_same_with_1_or_5_updates_showing_images(client)
     assert client.get(five.get_absolute_url()).content.decode().count("<picture>") == 5
 
 
+def _minute_by_minute(updates):
+    """A live story with (title, is_key_event) updates a minute apart, oldest first."""
+    story = factories.live_story()
+    start = timezone.now() - timedelta(hours=3)
+    for n, (title, key) in enumerate(updates):
+        factories.update(
+            story, title=title, is_key_event=key, published_at=start + timedelta(minutes=n)
+        )
+    return story
+
+
 def test_a_reader_can_show_only_key_events_with_a_link_that_works_without_javascript(
     client, settings
 ):
     settings.NEWSROOM_UPDATES_PER_PAGE = 2
-    story = factories.live_story()
-    start = timezone.now() - timedelta(hours=3)
-    for n in range(6):
-        factories.update(
-            story,
-            title=f"{'Clé' if n % 2 else 'Simple'} {n}",
-            is_key_event=bool(n % 2),
-            published_at=start + timedelta(minutes=n),
-        )
+    story = _minute_by_minute(
+        [(f"{'Clé' if n % 2 else 'Simple'} {n}", bool(n % 2)) for n in range(6)]
+    )
     html = client.get(story.get_absolute_url(), {"filter": "key-events"}).content.decode()
     stream = html[html.index("data-stream") :]
     assert "Clé 5" in stream
@@ -495,15 +500,7 @@ def test_a_reader_can_read_the_stream_from_the_start_with_a_link_that_works_with
     client, settings
 ):
     settings.NEWSROOM_UPDATES_PER_PAGE = 2
-    story = factories.live_story()
-    start = timezone.now() - timedelta(hours=3)
-    for n in range(5):
-        factories.update(
-            story,
-            title=f"Point {n}",
-            is_key_event=n in (1, 3),
-            published_at=start + timedelta(minutes=n),
-        )
+    story = _minute_by_minute([(f"Point {n}", n in (1, 3)) for n in range(5)])
     html = client.get(story.get_absolute_url(), {"order": "oldest"}).content.decode()
     stream = html[html.index("data-stream") : html.index('class="pager"')]
     # The first page, in reading order; the key events run the same way.
