@@ -514,7 +514,9 @@ def capture_social_post(*, post, by=None, overwrite=True, resolver=None):
         thumbnail = embeds.fetch_thumbnail(snapshot.thumbnail_url, resolver=resolver)
     now = timezone.now()
     with transaction.atomic():
-        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        stored = SocialPost.objects.select_for_update().filter(pk=post.pk).first()
+        if stored is None:
+            return None  # trashed (or destroyed) while the platform answered: nothing to fill
         stored.checked_at = now
         if snapshot.availability == embeds.DELETED:
             stored.availability = SocialPost.Availability.DELETED
@@ -562,7 +564,9 @@ def check_social_post(*, post, resolver=None):
         return None
     now = timezone.now()
     with transaction.atomic():
-        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        stored = SocialPost.objects.select_for_update().filter(pk=post.pk).first()
+        if stored is None:
+            return None  # trashed while the platform answered
         found = snapshot.availability
         if found == stored.availability:
             # Nothing readers see changes (the last-seen date shows only once a post is gone):
