@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from articles import publishing, search
-from articles.models import Citation, LiveUpdate, SocialPost, Source, Story
+from articles.models import Citation, Correction, LiveUpdate, SocialPost, Source, Story
 from tests import factories
 from tests.helpers import english_client
 
@@ -203,3 +203,21 @@ def test_the_desk_delete_and_undo_are_the_updates_trash(editor):
     assert LiveUpdate.objects.trashed().filter(pk=update.pk).exists()
     desk.post(url, {"action": "restore"})
     assert not LiveUpdate.objects.trashed().filter(pk=update.pk).exists()
+
+
+def test_corrections_of_a_story_in_the_trash_leave_the_correction_list_and_come_back(editor):
+    story = factories.live_story(headline="Le conseil limoge Altman")
+    update = factories.update(story)
+    Correction.objects.create(story=story, note="Sur l'article.", by=editor)
+    Correction.objects.create(update=update, note="Sur la mise à jour.", by=editor)
+    admin = english_client(editor)
+    listing = reverse("admin:articles_correction_changelist")
+    page = admin.get(listing).content.decode()
+    assert "Sur l&#x27;article." in page
+    assert "Sur la mise à jour." in page
+    publishing.trash(obj=story, by=editor)
+    page = admin.get(listing).content.decode()
+    assert "Sur l&#x27;article." not in page
+    assert "Sur la mise à jour." not in page
+    publishing.restore(obj=Story.all_objects.get(pk=story.pk), by=editor)
+    assert "Sur la mise à jour." in admin.get(listing).content.decode()

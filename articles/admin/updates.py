@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -187,6 +187,18 @@ class CorrectionAdmin(UserFormMixin, NewsroomAdmin):
     search_fields = ["note"]
     raw_id_fields = ["story", "update"]
     readonly_fields = ["by"]
+
+    def get_queryset(self, request):
+        # A correction of a story in the trash (or of one of its updates) goes with it, and
+        # comes back when the story is restored.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                Q(story__isnull=True) | Q(story__deleted_at__isnull=True),
+                Q(update__isnull=True) | Q(update__story__deleted_at__isnull=True),
+            )
+        )
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
