@@ -508,3 +508,15 @@ def test_a_post_claiming_thousands_of_inline_forms_is_refused_without_rendering_
     assert snapshot() == before
     assert response.content.decode().count('name="citations-') < 60 * 15
     assert time.perf_counter() - started < 5
+
+
+def test_a_kept_posts_address_changed_to_one_no_platform_knows_is_a_form_error(newsroom):
+    # recognise() gave None for it and the form read None.key: 500.
+    client, post = newsroom["client"], newsroom["objects"]["socialpost"]
+    url = f"/admin/articles/socialpost/{post.pk}/change/"
+    data = scrape(client.get(url), lambda attrs: attrs.get("id") == "socialpost_form")
+    before = snapshot()
+    data["url"] = "https://news.example/not-a-post"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert snapshot() == before

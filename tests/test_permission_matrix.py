@@ -472,6 +472,9 @@ ROUTES = {
     # (Their POSTs by each role are test_editor's.)
     "markdownx/markdownify/": (lambda o, s: {}, ONE, lambda r, s: NOT_ALLOWED),
     "markdownx/upload/": (lambda o, s: {}, ONE, lambda r, s: NOT_ALLOWED),
+    # Browsers' reports of what the Content-Security-Policy blocked: POST only, from anyone
+    # (a report comes from whatever page the reader had open; test_headers posts them).
+    "csp-report/": (lambda o, s: {}, ONE, lambda r, s: NOT_ALLOWED),
     # The read API: readers' view only, whoever asks.
     "api/v1/openapi.json": (lambda o, s: {}, ONE, lambda r, s: OK),
     "api/v1/docs": (lambda o, s: {}, ONE, lambda r, s: OK),

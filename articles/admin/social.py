@@ -88,7 +88,8 @@ class SocialPostForm(VersionCheckedForm):
     def clean_url(self):
         url = self.cleaned_data["url"]
         # The address of a kept post cannot become another post's: pages embed it by address.
-        if self.instance.pk and embeds.recognise(url).key != self.instance.key:
+        found = embeds.recognise(url)  # None for an address no platform recognises
+        if self.instance.pk and (found is None or found.key != self.instance.key):
             raise ValidationError(
                 _("The address of a kept post cannot change: add the other post instead."),
                 code="url_fixed",
