@@ -38,14 +38,17 @@ def per_page():
 
 
 class Cursor(NamedTuple):
-    """A position in a story's stream of changes: a change time, and the row id among equals.
+    """A position in a story's stream of changes: a change time, and the row id among equals,
+    and the rows after it the page already shows (`seen`: (id, version) pairs), which the
+    poll does not send again.
 
-    As text it is microseconds since the epoch, optionally followed by "." and the row id;
-    "0" means from the start.
+    As text it is microseconds since the epoch, optionally followed by "." and the row id,
+    then "_id-version" for each row seen; "0" means from the start.
     """
 
     at: datetime
     id: int = 0
+    seen: frozenset = frozenset()
 
     @classmethod
     def parse(cls, text):
@@ -55,14 +58,24 @@ class Cursor(NamedTuple):
         micros, row = int(match["micros"]), int(match["id"] or 0)
         if micros > MAX_MICROS:
             raise ValueError("since is out of range")
-        return cls(EPOCH + timedelta(microseconds=micros), row)
+        seen = frozenset(
+            tuple(int(n) for n in pair.split("-"))
+            for pair in (match["seen"] or "").split("_")
+            if pair
+        )
+        return cls(EPOCH + timedelta(microseconds=micros), row, seen)
 
     def __str__(self):
         micros = epoch_micros(self.at)
-        return f"{micros}.{self.id}" if self.id else str(micros)
+        text = f"{micros}.{self.id}" if self.id else str(micros)
+        return text + "".join(f"_{pk}-{version}" for pk, version in sorted(self.seen))
 
 
-CURSOR_PATTERN = re.compile(r"(?P<micros>\d{1,17})(?:\.(?P<id>\d{1,18}))?")
+MAX_SEEN = 100
+CURSOR_PATTERN = re.compile(
+    r"(?P<micros>\d{1,17})(?:\.(?P<id>\d{1,18}))?"
+    r"(?:_(?P<seen>\d{1,18}-\d{1,9}(?:_\d{1,18}-\d{1,9}){0," + str(MAX_SEEN - 1) + r"}))?"
+)
 MAX_MICROS = 10**17
 
 
@@ -186,6 +199,43 @@ def page_cursor(changed, now):
     return Cursor(min(changed, now - timedelta(seconds=COMMIT_LAG_SECONDS)))
 
 
+def shown_page_cursor(story, changed, now):
+    """The cursor of a page that shows every change up to `changed`: its first poll sends
+    nothing the page already shows. Past the commit lag, the last change itself is the
+    cursor; within it the cursor stays at the lag and names the rows after it that the page
+    shows, at the version shown (an edit after the render is still sent)."""
+    if changed is None:
+        return Cursor(EPOCH)
+    ceiling = now - timedelta(seconds=COMMIT_LAG_SECONDS)
+    recent = list(
+        LiveUpdate.objects.filter(story=story, changed_at__gte=min(changed, ceiling))
+        .filter(changed_at__lte=now)
+        .order_by("-changed_at", "-id")
+        .values_list("id", "version", "changed_at")[: MAX_SEEN + 1]
+    )
+    if changed <= ceiling:
+        return Cursor(changed, recent[0][0] if recent else 0)
+    recent = [row for row in recent if row[2] > ceiling]
+    if len(recent) > MAX_SEEN:
+        return Cursor(ceiling)  # too many to name: the client applies repeats idempotently
+    return Cursor(ceiling, 0, frozenset((pk, version) for pk, version, _at in recent))
+
+
+def unseen(changes, since):
+    """The changes a poll sends: those the page that gave `since` does not already show."""
+    if not since.seen:
+        return changes
+    return [update for update in changes if (update.pk, update.version) not in since.seen]
+
+
+def cursor_settles_at(changes, now):
+    """When `next_cursor` stops moving with the clock for these changes (None: it does not)."""
+    if not changes:
+        return None
+    settles = changes[-1].changed_at + timedelta(seconds=COMMIT_LAG_SECONDS)
+    return settles if settles > now else None
+
+
 def next_cursor(changes, more, since, now):
     """Where the next poll starts, and whether it should come at once (`more`).
 
@@ -199,8 +249,13 @@ def next_cursor(changes, more, since, now):
     last = changes[-1]
     reached = Cursor(last.changed_at, last.id)
     ceiling = Cursor(now - timedelta(seconds=COMMIT_LAG_SECONDS))
-    cursor = max(since, min(reached, ceiling))
-    return cursor, more and cursor == reached
+    cursor = max(since[:2], min(reached, ceiling)[:2])
+    cursor = Cursor(*cursor)
+    if since.seen:
+        # The rows the page showed stay named until the cursor has passed them.
+        passed = {u.pk for u in changes if (u.changed_at, u.pk) <= (cursor.at, cursor.id)}
+        cursor = cursor._replace(seen=frozenset(s for s in since.seen if s[0] not in passed))
+    return cursor, more and cursor[:2] == reached[:2]
 
 
 def story_corrections(story, updates=()):

@@ -14,14 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import archiving, links, permissions
-from articles.admin.mixins import ID_PATTERN, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.mixins import ID_PATTERN, FreshPagesMixin, NewsroomAdmin, PartOfTheStoryInline
 from articles.models import Citation, Source
 
 STORIES_LISTED = 50
 
 
 @admin.register(Source)
-class SourceAdmin(NewsroomAdmin):
+class SourceAdmin(FreshPagesMixin, NewsroomAdmin):
+    def pages_showing(self, obj):
+        return obj.citations.values_list("story_id", flat=True) if obj.pk else []
+
     list_display = ["name", "kind", "homepage_url", "citation_count"]
     list_filter = ["kind"]
     search_fields = ["name", "homepage_url", "reliability_notes"]
@@ -166,8 +169,11 @@ def capture_summary(citation):
 
 
 @admin.register(Citation)
-class CitationAdmin(NewsroomAdmin):
+class CitationAdmin(FreshPagesMixin, NewsroomAdmin):
     """Every citation with its archived copy: the place to archive again, or retry."""
+
+    def pages_showing(self, obj):
+        return [obj.story_id]
 
     form = CitationForm
     list_display = ["title", "source", "story", "capture_state", "captured_at", "http_status"]

@@ -8,8 +8,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import archiving, permissions, publishing, times
-from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, PartOfTheStoryInline
+from articles import archiving, freshness, permissions, publishing, times
+from articles.admin.mixins import (
+    EditorialAdmin,
+    FreshPagesMixin,
+    NewsroomAdmin,
+    PartOfTheStoryInline,
+)
 from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
@@ -25,18 +30,28 @@ from articles.models.stories import (
 
 
 @admin.register(Section)
-class SectionAdmin(NewsroomAdmin):
+class SectionAdmin(FreshPagesMixin, NewsroomAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
+    def pages_showing(self, obj):
+        return Story.objects.filter(section=obj.pk).values_list("pk", flat=True)
+
 
 @admin.register(Author)
-class AuthorAdmin(NewsroomAdmin):
+class AuthorAdmin(FreshPagesMixin, NewsroomAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
+
+    def pages_showing(self, obj):
+        # Bylines, and the updates they signed.
+        return {
+            *Story.objects.filter(bylines__author=obj.pk).values_list("pk", flat=True),
+            *LiveUpdate.objects.filter(author=obj.pk).values_list("story_id", flat=True),
+        }
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Bylines link to newsroom accounts: a list of active staff, which an editor may pick
@@ -129,6 +144,15 @@ class StoryAdminForm(VersionCheckedForm):
 @admin.register(Story)
 class StoryAdmin(EditorialAdmin):
     form = StoryAdminForm
+
+    def delete_model(self, request, obj):
+        freshness.bump(slugs=[obj.slug], lists=True)  # its cached pages are gone with it
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        freshness.bump(slugs=queryset.values_list("slug", flat=True), lists=True)
+        super().delete_queryset(request, queryset)
+
     list_display = [
         "headline",
         "section",
@@ -231,7 +255,8 @@ class StoryAdmin(EditorialAdmin):
             elif isinstance(obj, Correction):
                 publishing.delete_correction(correction=obj, by=request.user)
             else:
-                obj.delete()
+                obj.delete()  # a byline or a citation: the story's pages change below
+                freshness.bump_stories(story_ids=[obj.story_id], lists=True)
         for obj in instances:
             if isinstance(obj, Citation):
                 archiving.save(obj)
@@ -242,6 +267,7 @@ class StoryAdmin(EditorialAdmin):
                 publishing.post_new_update(update=obj, by=request.user, confirm_time=True)
             else:
                 obj.save()
+                freshness.bump_stories(story_ids=[obj.story_id], lists=True)
         formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
