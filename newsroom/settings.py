@@ -219,6 +219,8 @@ USE_TZ = True
 # Public pages are rendered once per freshness generation and served from the cache
 # (articles/caching.py); off renders every request (the uncached benchmark, `make bench`).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
+# `make bench` serves Django's hello view beside the pages, as the ceiling they are compared to.
+NEWSROOM_BENCH_HELLO = env_bool("NEWSROOM_BENCH_HELLO", False)
 
 # Live coverage.
 NEWSROOM_UPDATES_PER_PAGE = int(os.environ.get("NEWSROOM_UPDATES_PER_PAGE", "20"))

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import archiving, embeds
+from articles import archiving, embeds, freshness
 from articles.egress import Fetched
 from articles.management.commands._demo_images import demo_image
 from articles.models import (
@@ -372,6 +372,9 @@ class Command(BaseCommand):
         self._social_posts()
         story = self._story(sections["tech"], authors, uploader=admin)
         self._other_story(sections["economie"], authors[0])
+        # The demo writes its rows directly: every page it touched gets a new freshness
+        # generation, so a server already running shows the demo as loaded, not a cached page.
+        freshness.bump(slugs=Story.objects.values_list("slug", flat=True), lists=True)
         self.stdout.write(self.style.SUCCESS(f"Demo newsroom ready: {story.get_absolute_url()}"))
         self.stdout.write("Demo logins (for local use only, never on a public server):")
         for username, password, group, _ in USERS:
