@@ -216,7 +216,8 @@ def run(database, args):
         rows = [hello]
         plan = [
             ("story page, cached", story, cached.pid, ()),
-            ("story page, cached, 304", story, cached.pid, (f"If-None-Match: {page_headers['ETag']}",)),
+            ("story page, cached, 304", story, cached.pid,
+             (f"If-None-Match: {page_headers['ETag']}",)),
             ("story page, no cache (20 of 200 shown)", f"{uncached_base}/stories/{SLUG}/",
              uncached.pid, ()),
             ("story page, no cache (all 200 shown)", f"{all_base}/stories/{SLUG}/",
