@@ -32,10 +32,19 @@ def story_scope(slug):
     return f"story:{slug}"
 
 
-def bump(*, slugs=(), lists=False):
-    """New generations for these stories' pages (and the lists' when `lists`), in the
-    caller's transaction: readers see the change and the new generation together."""
+def fragment_scope(slug):
+    """What every stored update fragment of the story prints beyond its own row: the story's
+    zone and address, its updates' authors, the pictures they show (articles.live)."""
+    return f"fragments:{slug}"
+
+
+def bump(*, slugs=(), lists=False, fragments=False):
+    """New generations for these stories' pages (and the lists' when `lists`, and their
+    stored update fragments' when `fragments`), in the caller's transaction: readers see the
+    change and the new generation together."""
     scopes = {story_scope(slug) for slug in slugs if slug}
+    if fragments:
+        scopes |= {fragment_scope(slug) for slug in slugs if slug}
     if lists:
         scopes.add(LISTS)
     if not scopes:
@@ -52,13 +61,13 @@ def bump(*, slugs=(), lists=False):
     )
 
 
-def bump_stories(*, stories=(), story_ids=(), lists=False):
+def bump_stories(*, stories=(), story_ids=(), lists=False, fragments=False):
     """`bump` for story rows or ids (the slugs are read for the ids in one query)."""
     slugs = {story.slug for story in stories}
     ids = {pk for pk in story_ids if pk} - {story.pk for story in stories}
     if ids:
         slugs |= set(Story.objects.filter(pk__in=ids).values_list("slug", flat=True))
-    bump(slugs=slugs, lists=lists)
+    bump(slugs=slugs, lists=lists, fragments=fragments)
 
 
 READ_SQL = f"SELECT generation FROM {Freshness._meta.db_table} WHERE scope = %s"  # noqa: S608
@@ -107,4 +116,4 @@ def image_changed(image):
     (a card shows the featured picture)."""
     ids = stories_showing(image.file.name) if image.file else set()
     ids |= set(Story.objects.filter(featured_image=image.pk).values_list("pk", flat=True))
-    bump_stories(story_ids=ids, lists=True)
+    bump_stories(story_ids=ids, lists=True, fragments=True)

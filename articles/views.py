@@ -298,6 +298,17 @@ def _story_context(
     featured_picture = (
         images.picture(featured, featured=True, sizes=images.FEATURED_SIZES) if featured else None
     )
+    social = social_cards(story, stream)
+    if stream is not None:
+        live.with_fragments(
+            story,
+            social,
+            [
+                *((update, variant) for update in stream.updates for variant in ("page", "ld")),
+                *([(stream.pinned, "pinned")] if stream.pinned else []),
+            ],
+            base_url=base_url,
+        )
     corrections = stream.corrections if stream else live.story_corrections(story)
     # One query whatever their number: each with its outlet and the relay it came through.
     citations = list(story.citations.select_related("source", "via__source"))
@@ -315,7 +326,7 @@ def _story_context(
             "alt": featured.alt_text,
         },
         "stream": stream,
-        "social": social_cards(story, stream),
+        "social": social,
         "corrections": corrections,
         "citations": citations,
         "modified_at": modified_at,
@@ -358,16 +369,16 @@ def update_detail(request, slug, pk):
             .not_after(update.published_at, update.pk)
             .count()
         )
+        social = embeds.Cards(SocialPost.objects.for_html(update.body_html), story.time_zone)
         with translation.override(story.language):
+            live.with_fragments(story, social, [(update, "permalink")])
             text = render_to_string(
                 "articles/update_detail.html",
                 {
                     "story": story,
                     "update": update,
                     "page_number": live.page_number_of(position),
-                    "social": embeds.Cards(
-                        SocialPost.objects.for_html(update.body_html), story.time_zone
-                    ),
+                    "social": social,
                     "ld": structured_data.for_update(
                         story, update, settings.NEWSROOM_SITE_URL, standalone=True
                     ),
