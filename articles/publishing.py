@@ -129,7 +129,13 @@ def save_story(*, story, by, expected_version=None):
     _stamp_history(story, by)
     story.save(expected_version=expected_version)
     # Its pages and the lists: under the old address too, should a draft's slug have changed.
-    freshness.bump(slugs={story.slug, stored.slug if stored else ""}, lists=True)
+    # Its updates' stored fragments print its zone, address and language.
+    reframed = stored is None or any(
+        getattr(stored, name) != getattr(story, name) for name in ("slug", "time_zone", "language")
+    )
+    freshness.bump(
+        slugs={story.slug, stored.slug if stored else ""}, lists=True, fragments=reframed
+    )
     return story
 
 

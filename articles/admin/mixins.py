@@ -194,7 +194,8 @@ class FreshPagesMixin:
         ids = set()
         for obj in objs:
             ids |= set(self.pages_showing(obj))
-        freshness.bump_stories(story_ids=ids, lists=True)
+        # An author's name is printed in the stored fragments of the updates they signed.
+        freshness.bump_stories(story_ids=ids, lists=True, fragments=True)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
