@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.admin.sites import site
+from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -210,14 +211,17 @@ def test_a_change_elsewhere_leaves_the_generation_alone(shown_story):
 
 
 def test_a_change_made_in_a_transaction_that_fails_leaves_the_generation(shown_story):
-    story, update = shown_story
+    story, _update = shown_story
     before = generation(story)
-    with pytest.raises(RuntimeError):
-        from django.db import transaction
+    by = editor()
 
+    def post_then_fail():
         with transaction.atomic():
-            publishing.post_update(story=story, by=editor(), body="Annulé.")
+            publishing.post_update(story=story, by=by, body="Annulé.")
             raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        post_then_fail()
     assert generation(story) == before
 
 
@@ -266,7 +270,8 @@ def test_a_freshly_loaded_pages_first_poll_sends_nothing_it_shows(client):
     cursor = re.search(r'data-cursor="([^"]+)"', html)[1]
     answer = client.get(f"{story.get_absolute_url()}updates/?since={cursor}")
     assert answer.json()["updates"] == []
-    assert answer["ETag"] and answer["Last-Modified"]
+    assert answer["ETag"]
+    assert answer["Last-Modified"]
     # An edit after the page was rendered is still sent.
     update = LiveUpdate.objects.get(story=story)
     update.body = "Tout juste publié, puis corrigé."
