@@ -50,10 +50,34 @@ from articles import freshness, views  # noqa: E402
 from articles.models import LiveUpdate, Section, Story  # noqa: E402
 from articles.rendering import render_markdown  # noqa: E402
 
-WORDS = (
-    "le conseil d'administration a annoncé vendredi soir le départ du patron de l'entreprise "
-    "après un examen qui a conclu qu'il manquait de franchise dans ses échanges"
-).split()
+WORDS = [
+    "le",
+    "conseil",
+    "d'administration",
+    "a",
+    "annoncé",
+    "vendredi",
+    "soir",
+    "le",
+    "départ",
+    "du",
+    "patron",
+    "de",
+    "l'entreprise",
+    "après",
+    "un",
+    "examen",
+    "qui",
+    "a",
+    "conclu",
+    "qu'il",
+    "manquait",
+    "de",
+    "franchise",
+    "dans",
+    "ses",
+    "échanges",
+]
 
 
 def text(n, seed):
