@@ -92,7 +92,7 @@ class StoryFeed(NewsroomFeed):
         return ", ".join(author.name for author in story.ordered_authors) or None
 
     def item_categories(self, story):
-        return [story.section.name]
+        return [story.section.name_in(story.language)]
 
 
 class SiteFeed(StoryFeed):

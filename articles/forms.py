@@ -2,11 +2,12 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import MarkdownxWidget
 
 from articles import images, publishing, rendering
-from articles.models import Correction, LiveUpdate, validate_plausible_time
+from articles.models import Correction, LiveUpdate, Section, validate_plausible_time
 
 STALE_MESSAGE = _(
     "Someone else saved this since you opened it, so your changes were not saved and nothing "
@@ -190,6 +191,48 @@ class LiveUpdateEditForm(LiveUpdateForm):
         if cleaned.get("is_correction") and not cleaned.get("correction_note", "").strip():
             self.add_error("correction_note", _("A correction needs a public note."))
         return cleaned
+
+
+class SectionForm(forms.ModelForm):
+    """A section's name in the newsroom's language, and one field per other language of the
+    newsroom for the name its stories in that language show (kept in `Section.names`)."""
+
+    class Meta:
+        model = Section
+        fields = ["name", "slug", "description", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = self.instance.names if isinstance(self.instance.names, dict) else {}
+        for code, _language in self.other_languages():
+            self.fields[f"name_{code}"].initial = names.get(code, "")
+
+    @staticmethod
+    def other_languages():
+        return [
+            (code, name) for code, name in settings.LANGUAGES if code != settings.NEWSROOM_LANGUAGE
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.names = {
+            code: cleaned.get(f"name_{code}", "")
+            for code, _language in self.other_languages()
+            if cleaned.get(f"name_{code}")
+        }
+        return cleaned
+
+
+# Declared on the class, so that the admin lays them out with the model's own fields.
+for _code, _language in SectionForm.other_languages():
+    SectionForm.declared_fields[f"name_{_code}"] = SectionForm.base_fields[f"name_{_code}"] = (
+        forms.CharField(
+            label=format_lazy(_("Name ({language})"), language=_language),
+            max_length=Section._meta.get_field("name").max_length,
+            required=False,
+            help_text=_("Shown on stories in that language; the name above when empty."),
+        )
+    )
 
 
 class CorrectionForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
 from articles import caching, embeds, freshness, images, structured_data
@@ -89,11 +90,14 @@ def page_number_of(position):
 class LiveStream:
     """The updates a story page shows: the latest, or one stable older page."""
 
-    def __init__(self, story, page=None, *, key_events_only=False):
+    def __init__(self, story, page=None, *, key_events_only=False, oldest_first=False):
         """`key_events_only`: the stream a reader filtered to key events (`?filter=key-events`),
-        counted and paged among them; the story's freshness still follows every update."""
+        counted and paged among them; the story's freshness still follows every update.
+        `oldest_first`: the stream read from the start (`?order=oldest`): the same pages, each
+        in reading order, the first one without `?page`; key events run in the same order."""
         self.story = story
         self.key_events_only = key_events_only
+        self.oldest_first = oldest_first
         published = LiveUpdate.objects.published().filter(story=story)
         # One query for the count and the stream's latest news (a post, an edit, a correction
         # on an update): the story's "updated" time follows them.
@@ -113,21 +117,22 @@ class LiveStream:
             self.total = published.count()
         self.page_count = max(1, math.ceil(self.total / per_page()))
         base = published.select_related("author")
-        if page is None:
+        if page is None and not oldest_first:
             self.page = None
             self.updates = list(base.newest_first()[: per_page()])
             oldest_shown = self.total - len(self.updates)
             self.older_page = page_number_of(oldest_shown) if oldest_shown > 0 else None
             self.newer_page = None
         else:
-            if page < 1 or page > self.page_count:
+            number = page or 1
+            if number < 1 or number > self.page_count:
                 raise Http404("No such page of updates.")
             self.page = page
-            start = (page - 1) * per_page()
+            start = (number - 1) * per_page()
             chunk = list(base.oldest_first()[start : start + per_page()])
-            self.updates = chunk[::-1]
-            self.older_page = page - 1 if page > 1 else None
-            self.newer_page = page + 1 if page < self.page_count else None
+            self.updates = chunk if oldest_first else chunk[::-1]
+            self.older_page = number - 1 if number > 1 else None
+            self.newer_page = number + 1 if number < self.page_count else None
         self.pinned = base.filter(is_pinned=True).first()
         # Each key event carries its position, so its link lands on the page that holds it:
         # one pass over the stream's ids numbers them (a count per key event, in SQL, grew as
@@ -140,13 +145,18 @@ class LiveStream:
             .values_list("id", "is_key_event")
         )
         positions = {pk: n for n, (pk, key) in enumerate(order, start=1) if key}
+        key_events = LiveUpdate.objects.filter(pk__in=positions)
         self.key_events = list(
-            LiveUpdate.objects.filter(pk__in=positions).oldest_first() if positions else []
+            (key_events.oldest_first() if oldest_first else key_events.newest_first())
+            if positions
+            else []
         )
         for event in self.key_events:
             event.position = positions[event.pk]
         for event in self.key_events:
             event.page_number = page_number_of(event.position)
+            # Counted among all updates: its page is one of the unfiltered stream's.
+            event.page_href = self.query(page=event.page_number, key_events_only=False)
         on_page = {update.pk for update in self.updates}
         for event in self.key_events:
             event.is_on_this_page = event.pk in on_page
@@ -157,7 +167,39 @@ class LiveStream:
 
     @property
     def is_latest(self):
+        """The story's own view of the stream (no `?page`): the one that polls and grows."""
         return self.page is None
+
+    @property
+    def grows(self):
+        """Whether a new update joins this page where it is read: the latest updates, or,
+        oldest first, the last page."""
+        return self.newer_page is None if self.oldest_first else self.page is None
+
+    def query(self, *, page=None, key_events_only=None, oldest_first=None):
+        """The query string of a view of this stream: its filter and order are kept unless
+        changed, and `page` is given or left out (the links between views start afresh)."""
+        params = []
+        if self.key_events_only if key_events_only is None else key_events_only:
+            params.append("filter=key-events")
+        if self.oldest_first if oldest_first is None else oldest_first:
+            params.append("order=oldest")
+        if page is not None:
+            params.append(f"page={page}")
+        return "?" + "&".join(params) if params else ""
+
+    @cached_property
+    def links(self):
+        """The addresses the page's filter, order and pager links lead to (query strings)."""
+        return {
+            "all": self.query(key_events_only=False),
+            "key_events": self.query(key_events_only=True),
+            "newest": self.query(oldest_first=False),
+            "oldest": self.query(oldest_first=True),
+            "start": self.query(),
+            "older": self.older_page and self.query(page=self.older_page),
+            "newer": self.newer_page and self.query(page=self.newer_page),
+        }
 
 
 def visible_updates_changed():

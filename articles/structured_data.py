@@ -186,7 +186,7 @@ def for_story(
         "datePublished": isotime(story.published_at, tz),
         "dateModified": isotime(modified_at or story.updated_at, tz),
         "author": _people(story, base_url),
-        "articleSection": story.section.name,
+        "articleSection": story.section.name_in(story.language),
         "publisher": publisher(base_url),
     }
     if images:

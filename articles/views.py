@@ -184,11 +184,12 @@ def _page_param(request):
 def story_detail(request, slug):
     page = _page_param(request)
     key_events_only = _filter_param(request)
+    oldest_first = _order_param(request)
 
     def render_page():
         next_change = freshness.next_change_for_story(slug)
         story = _published_story(slug)
-        if (page is not None or key_events_only) and not story.has_live_coverage:
+        if (page is not None or key_events_only or oldest_first) and not story.has_live_coverage:
             raise Http404("This story has no pages of updates.")
         changed = live.last_change(story) if story.has_live_coverage else None
         inline = images.images_in(story.body_html, story.summary_html)
@@ -207,6 +208,7 @@ def story_detail(request, slug):
                     settings.NEWSROOM_SITE_URL,
                     inline=inline,
                     key_events_only=key_events_only,
+                    oldest_first=oldest_first,
                 ),
                 request=request,
             )
@@ -217,7 +219,7 @@ def story_detail(request, slug):
     return _story_page(
         request,
         slug,
-        variant=f"story:{page}:{key_events_only:d}",
+        variant=f"story:{page}:{key_events_only:d}:{oldest_first:d}",
         render=render_page,
         # A live story's readers want the next update soon; a front cache revalidates after.
         max_age=10,
@@ -283,20 +285,43 @@ def _filter_param(request):
 KEY_EVENTS_FILTER = "key-events"
 
 
+def _order_param(request):
+    """`?order=oldest` (the stream read from the start): True; without it the newest come
+    first; any other value is a page that does not exist."""
+    raw = request.GET.get("order")
+    if raw is None:
+        return False
+    if raw != "oldest":
+        raise Http404("No such order.")
+    return True
+
+
 def _story_context(
-    story, page, changed, base_url="", *, polls=True, inline=None, key_events_only=False
+    story,
+    page,
+    changed,
+    base_url="",
+    *,
+    polls=True,
+    inline=None,
+    key_events_only=False,
+    oldest_first=False,
 ):
     """`polls`: the latest page polls, so a story without coverage yet can still go live.
     `inline`: the images the story's texts show, by URL (`images.images_in`)."""
     stream = (
-        live.LiveStream(story, page, key_events_only=key_events_only)
+        live.LiveStream(story, page, key_events_only=key_events_only, oldest_first=oldest_first)
         if story.has_live_coverage
         else None
     )
     body_html, summary_html = _story_texts(story, inline or {})
     featured = story.featured_image
     featured_picture = (
-        images.picture(featured, featured=True, sizes=images.FEATURED_SIZES) if featured else None
+        # Fetched first at the top of a story; on a live page it is folded with the
+        # background, fetched when the reader opens it.
+        images.picture(featured, featured=stream is None, sizes=images.FEATURED_SIZES)
+        if featured
+        else None
     )
     social = social_cards(story, stream)
     if stream is not None:

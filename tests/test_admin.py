@@ -867,3 +867,73 @@ def test_the_server_refuses_a_title_longer_than_its_field(editor_c, field, limit
     assert field in errors_in(response)
     story.refresh_from_db()
     assert getattr(story, field) == ""
+
+
+def test_the_admin_reads_as_french_around_the_models_names(editor):
+    """Django's French builds "Ajout de article" and "L'objet article …" around our models'
+    names; the project's catalogue gives its own sentences (articles/admin/wording.py)."""
+    editor_c = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    editor_c.force_login(editor)
+    add = editor_c.get("/admin/articles/story/add/").content.decode()
+    assert "Ajouter : article" in add
+    assert "Ajout de article" not in add
+    factories.story()
+    listing = editor_c.get("/admin/articles/story/").content.decode()
+    assert "Choisir l’élément à modifier (article)" in listing
+    assert "Sélectionnez l’objet" not in listing
+    assert "Supprimer la sélection (articles)" in listing
+    section = factories.section(name="Monde", slug="monde")
+    response = editor_c.post(
+        f"/admin/articles/section/{section.pk}/change/",
+        {"name": "Monde", "slug": "monde", "description": "", "position": "0", "name_en": ""},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Modification enregistrée : rubrique" in page
+    assert "L’objet" not in page
+    assert "L'objet" not in page
+
+
+def test_a_section_is_named_in_each_story_s_language(editor, client):
+    editor_c = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    editor_c.force_login(editor)
+    section = factories.section(name="Monde", slug="monde")
+    url = f"/admin/articles/section/{section.pk}/change/"
+    form = editor_c.get(url).content.decode()
+    assert 'name="name_en"' in form
+    assert "Nom (Anglais)" in form
+    response = editor_c.post(
+        url,
+        {
+            "name": "Monde",
+            "slug": "monde",
+            "description": "",
+            "position": "0",
+            "name_en": "  World  news ",
+        },
+    )
+    assert response.status_code == 302
+    section.refresh_from_db()
+    assert section.names == {"en": "World news"}
+    english = factories.story(section=section, language="en")
+    french = factories.story(section=section, language="fr")
+    assert ">World news</a>" in client.get(english.get_absolute_url()).content.decode()
+    assert ">Monde</a>" in client.get(french.get_absolute_url()).content.decode()
+    # The section's own page is in the newsroom's language.
+    assert "<h1>Monde</h1>" in client.get(section.get_absolute_url()).content.decode()
+    # An English story's structured data names its section in English too.
+    assert (
+        '"articleSection":"World news"' in client.get(english.get_absolute_url()).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "names", [{"de": "Welt"}, {"en": ["World"]}, ["World"], "World", {"en": 3}]
+)
+def test_a_section_s_other_names_must_be_names_in_the_newsroom_s_languages(db, names):
+    from django.core.exceptions import ValidationError
+
+    section = factories.section()
+    section.names = names
+    with pytest.raises(ValidationError):
+        section.full_clean()

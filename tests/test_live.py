@@ -342,7 +342,7 @@ def test_the_poll_carries_the_key_event_and_the_pinned_copy_as_the_page_renders_
     assert on_page == item.replace(key.get_absolute_url(), f"#update-{key.pk}")
     assert "pinned_html" not in changes[key.pk]
 
-    slot = re.search(r'<div class="pinned" data-pinned-slot>\s*(<article.*?</article>)', page, re.S)
+    slot = re.search(r"<div data-pinned-slot>\s*(<article.*?</article>)", page, re.S)
     assert changes[pinned.pk]["pinned_html"].strip() == slot.group(1)
     assert "key_event_html" not in changes[pinned.pk]
 

@@ -459,19 +459,24 @@ def test_the_live_page_costs_the_same_with_1_or_5_updates_showing_images(client)
     assert client.get(five.get_absolute_url()).content.decode().count("<picture>") == 5
 
 
+def _minute_by_minute(updates):
+    """A live story with (title, is_key_event) updates a minute apart, oldest first."""
+    story = factories.live_story()
+    start = timezone.now() - timedelta(hours=3)
+    for n, (title, key) in enumerate(updates):
+        factories.update(
+            story, title=title, is_key_event=key, published_at=start + timedelta(minutes=n)
+        )
+    return story
+
+
 def test_a_reader_can_show_only_key_events_with_a_link_that_works_without_javascript(
     client, settings
 ):
     settings.NEWSROOM_UPDATES_PER_PAGE = 2
-    story = factories.live_story()
-    start = timezone.now() - timedelta(hours=3)
-    for n in range(6):
-        factories.update(
-            story,
-            title=f"{'Clé' if n % 2 else 'Simple'} {n}",
-            is_key_event=bool(n % 2),
-            published_at=start + timedelta(minutes=n),
-        )
+    story = _minute_by_minute(
+        [(f"{'Clé' if n % 2 else 'Simple'} {n}", bool(n % 2)) for n in range(6)]
+    )
     html = client.get(story.get_absolute_url(), {"filter": "key-events"}).content.decode()
     stream = html[html.index("data-stream") :]
     assert "Clé 5" in stream
@@ -496,6 +501,50 @@ def test_any_other_filter_is_a_page_that_does_not_exist(client, junk):
     assert client.get(story.get_absolute_url(), {"filter": junk}).status_code == 404
 
 
+def test_a_reader_can_read_the_stream_from_the_start_with_a_link_that_works_without_javascript(
+    client, settings
+):
+    settings.NEWSROOM_UPDATES_PER_PAGE = 2
+    story = _minute_by_minute([(f"Point {n}", n in (1, 3)) for n in range(5)])
+    html = client.get(story.get_absolute_url(), {"order": "oldest"}).content.decode()
+    stream = html[html.index("data-stream") : html.index('class="pager"')]
+    # The first page, in reading order; the key events run the same way.
+    assert stream.index("Point 0") < stream.index("Point 1")
+    assert "Point 2" not in stream
+    keys = html[html.index('class="key-events"') : html.index("data-pinned-slot")]
+    assert keys.index("Point 1") < keys.index("Point 3")
+    assert 'data-order="oldest"' in html
+    # It polls (new updates join it once it reaches the last page), its pages keep the order,
+    # and it names the story's page as canonical.
+    assert "data-poll-url" in html
+    assert '?order=oldest&amp;page=2" rel="next" data-pages="after"' in html
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000{story.get_absolute_url()}">' in html
+    last = client.get(story.get_absolute_url(), {"order": "oldest", "page": "3"}).content.decode()
+    assert "Point 4" in last
+    assert '?order=oldest&amp;page=2" rel="prev" data-pages="before"' in last
+    assert f'href="http://127.0.0.1:8000{story.get_absolute_url()}?page=3"' in last
+    # Filter and order combine, and each link keeps the other.
+    both = client.get(story.get_absolute_url(), {"order": "oldest", "filter": "key-events"})
+    both = both.content.decode()
+    shown = both[both.index("data-stream") :]
+    assert shown.index("Point 1") < shown.index("Point 3")
+    assert "Point 2" not in shown
+    assert "?filter=key-events&amp;order=oldest" in html
+    assert 'href="/stories/' + story.slug + '/?filter=key-events"' in both  # latest first
+    # Newest first is the story's own page.
+    newest = client.get(story.get_absolute_url()).content.decode()
+    keys = newest[newest.index('class="key-events"') : newest.index("data-pinned-slot")]
+    assert keys.index("Point 3") < keys.index("Point 1")
+    assert 'data-order="oldest"' not in newest
+
+
+@pytest.mark.parametrize("junk", ["old", "OLDEST", "newest", "oldest ", ""])
+def test_any_other_order_is_a_page_that_does_not_exist(client, junk):
+    story = factories.live_story()
+    assert client.get(story.get_absolute_url(), {"order": junk}).status_code == 404
+
+
 def test_a_story_without_coverage_has_no_filtered_stream(client):
     story = factories.story()
     assert client.get(story.get_absolute_url(), {"filter": "key-events"}).status_code == 404
+    assert client.get(story.get_absolute_url(), {"order": "oldest"}).status_code == 404

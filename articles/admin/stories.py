@@ -19,6 +19,7 @@ from articles.admin.sources import CitationInline
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
+    SectionForm,
     VersionCheckedForm,
 )
 from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Story
@@ -31,6 +32,7 @@ from articles.models.stories import (
 
 @admin.register(Section)
 class SectionAdmin(FreshPagesMixin, NewsroomAdmin):
+    form = SectionForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

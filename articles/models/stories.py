@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
@@ -40,6 +40,9 @@ class Section(CleanTextModel):
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Sections are listed in this order in the menu.")
     )
+    # `name` is in the newsroom's language; a story in another language names its section in
+    # that language when one is given here ({"en": "Technology"}).
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "name"]
@@ -48,6 +51,24 @@ class Section(CleanTextModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        known = {code for code, _name in settings.LANGUAGES}
+        if not isinstance(self.names, dict) or any(
+            code not in known or not isinstance(name, str) for code, name in self.names.items()
+        ):
+            raise ValidationError({"names": _("Give a name per language of the newsroom.")})
+        self.names = {code: " ".join(name.split()) for code, name in self.names.items() if name}
+
+    def name_in(self, language):
+        """The section's name in `language`: its own name there, else its name."""
+        return self.names.get(language) or self.name if isinstance(self.names, dict) else self.name
+
+    @property
+    def localized_name(self):
+        """Its name in the active language (a story's page is rendered in the story's)."""
+        return self.name_in(translation.get_language())
 
     def get_absolute_url(self):
         return reverse("articles:section", args=[self.slug])

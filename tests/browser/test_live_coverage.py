@@ -324,11 +324,15 @@ def test_a_poll_places_the_servers_pinned_copy_and_key_event_item_at_phone_and_d
 
     items = reader.locator(".key-events li")
     expect(items).to_have_count(2)
-    # Oldest first, and the new one, in this page's stream, reached by its anchor.
-    expect(items.nth(0)).to_contain_text("Sam Altman renvoyé")
-    expect(items.nth(1)).to_contain_text("Emmett Shear, ancien patron de Twitch, prend la")
-    expect(items.nth(1).locator("a")).to_have_attribute("href", f"#update-{key.pk}")
+    # Newest first, like the stream, and the new one, in this page's stream, reached by its
+    # anchor.
+    expect(items.nth(0)).to_contain_text("Emmett Shear, ancien patron de Twitch, prend la")
+    expect(items.nth(1)).to_contain_text("Sam Altman renvoyé")
+    expect(items.nth(0).locator("a")).to_have_attribute("href", f"#update-{key.pk}")
+    # On a phone the pinned copy is folded under its label, one tap away.
     slot = reader.locator("[data-pinned-slot]")
+    expect(reader.locator("details.pinned > summary")).to_be_visible()
+    reader.locator("details.pinned > summary").click()
     expect(slot).to_be_visible()
     expect(slot.locator(f"#pinned-update-{pinned.pk}")).to_contain_text("Ce que l’on sait")
     expect(slot.locator(".tag-pinned")).to_be_visible()

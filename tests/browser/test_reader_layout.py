@@ -2,8 +2,10 @@
 a short header and the summary; the background text under its own heading, after the summary."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Story
@@ -26,8 +28,20 @@ def test_on_a_phone_the_context_follows_the_summary_and_key_events_have_dates(
     top = latest.bounding_box()["y"]
     print(f"\nlatest update's top on a 360 x 740 phone: {top:.0f} px")
     shot(page, "reader-phone-first-screen")
-    # Not yet on the first screen (see the issue's figure): the featured image, the correction,
-    # the summary, the key events and the pinned update come first on this story.
+    # Between the summary and the latest update, only folded boxes: the story's correction, its
+    # background (with its picture and standfirst), the key events and the pinned update; the
+    # summary itself comes right after a short header.
+    summary = page.locator("section.summary").bounding_box()
+    assert summary["y"] < 400
+    for folded in ("section.corrections details", ".key-events details", "details.pinned"):
+        box = page.locator(folded).bounding_box()
+        assert box["height"] < 60, folded
+        assert summary["y"] - 200 < box["y"] < top
+    assert page.locator("section.story-context details > figure.picture").count() == 1
+    assert page.locator("section.story-context .standfirst").count() == 1
+    # Opening a fold shows what it holds.
+    page.locator(".key-events summary").click()
+    expect(page.locator(".key-events li").first).to_be_visible()
     # The background text has a heading and comes after the summary, before the stream.
     context = page.locator("section.story-context")
     expect(context.locator("summary, h2").first).to_contain_text("Contexte")
@@ -37,6 +51,53 @@ def test_on_a_phone_the_context_follows_the_summary_and_key_events_have_dates(
     expect(page.locator(".key-events li").first).to_contain_text("nov.")
     # The page updates itself: the hint to reload is for pages without the script.
     expect(page.locator(".reload-hint")).to_be_hidden()
+    assert axe_violations(page) == []
+
+
+def test_on_a_wide_screen_key_events_stay_in_view_in_a_rail_beside_the_stream(
+    live_server, open_page, shot
+):
+    load_demo()
+    story = Story.objects.get(slug="openai-licencie-sam-altman")
+    page = open_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    rail = page.locator("nav.key-events")
+    stream = page.locator("[data-stream]")
+    expect(rail.locator("li").first).to_be_visible()  # open, though its <details> is not
+    assert rail.bounding_box()["x"] > stream.bounding_box()["x"] + stream.bounding_box()["width"]
+    # Newest first, like the stream.
+    times = rail.locator("li").evaluate_all("els => els.map(e => Number(e.dataset.published))")
+    assert times == sorted(times, reverse=True)
+    page.mouse.wheel(0, 2500)
+    page.wait_for_timeout(200)
+    assert 0 <= rail.bounding_box()["y"] < 100  # still in view, near the top
+    shot(page, "reader-desktop-key-events-rail")
+    assert axe_violations(page) == []
+
+
+def test_a_reader_reads_from_the_start_and_new_updates_join_the_last_page(
+    live_server, open_page, settings
+):
+    from articles import publishing
+
+    story = factories.live_story(headline="OpenAI : le direct", slug="openai-direct")
+    start = timezone.now() - timedelta(hours=2)
+    factories.update(story, title="Le premier", published_at=start)
+    factories.update(story, title="Le deuxième", published_at=start + timedelta(minutes=5))
+    desk = factories.user("ines", group="Live desk")
+    page = open_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    page.get_by_role("link", name="Depuis le début").click()
+    expect(page).to_have_url(re.compile(r"\?order=oldest$"))
+    titles = page.locator("[data-stream] .update-title")
+    expect(titles).to_have_text(["Le premier", "Le deuxième"])
+    # The filter link keeps the order.
+    href = page.get_by_role("link", name="Moments clés seulement").get_attribute("href")
+    assert href.endswith("?filter=key-events&order=oldest")
+    publishing.post_update(story=story, by=desk, title="Le troisième", body="Texte.")
+    page.evaluate("window.newsroomLive.pollNow()")
+    expect(titles).to_have_text(["Le premier", "Le deuxième", "Le troisième"], timeout=10_000)
+    expect(page.locator("[data-live-status]")).to_contain_text("1 nouvelle mise à jour")
     assert axe_violations(page) == []
 
 

@@ -46,10 +46,11 @@ USERS = [
     ("livedesk", "livedesk-demo-pass", "Live desk", "Inès Haddad"),
 ]
 
+# Name, slug, description, and the name stories in English show.
 SECTIONS = [
-    ("Tech", "tech", "Intelligence artificielle, plateformes, logiciels."),
-    ("Économie", "economie", "Entreprises, marchés, travail."),
-    ("Monde", "monde", "L’actualité internationale."),
+    ("Tech", "tech", "Intelligence artificielle, plateformes, logiciels.", "Technology"),
+    ("Économie", "economie", "Entreprises, marchés, travail.", "Business"),
+    ("Monde", "monde", "L’actualité internationale.", "World"),
 ]
 
 # The pages the demo's archived copies are made from, in place of the cited sites.
@@ -198,11 +199,10 @@ SOCIAL_POSTS = [
 ]
 
 SUMMARY = """\
-- Le conseil d’administration d’OpenAI a démis **Sam Altman** de ses fonctions de directeur
-  général le vendredi 17 novembre 2023, en lui reprochant un manque de franchise.
-- **Greg Brockman**, président du conseil, a été écarté du conseil puis a démissionné.
-- Après un week-end de négociations, **Emmett Shear** est nommé directeur général par intérim.
-- Microsoft annonce lundi que Sam Altman et Greg Brockman rejoignent le groupe.
+- Vendredi 17 novembre 2023, le conseil d’OpenAI renvoie **Sam Altman**, jugé peu franc.
+- **Greg Brockman**, président du conseil, en est écarté, puis démissionne.
+- **Emmett Shear** devient directeur général par intérim.
+- Lundi, Microsoft recrute Sam Altman et Greg Brockman.
 """
 
 BODY = """\
@@ -349,9 +349,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         sections = {
             slug: Section.objects.update_or_create(
-                slug=slug, defaults={"name": name, "description": text, "position": i}
+                slug=slug,
+                defaults={"name": name, "description": text, "position": i, "names": {"en": en}},
             )[0]
-            for i, (name, slug, text) in enumerate(SECTIONS)
+            for i, (name, slug, text, en) in enumerate(SECTIONS)
         }
         authors = []
         for username, password, group, author_name in USERS:

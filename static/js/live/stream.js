@@ -4,19 +4,25 @@
 import { isHidden, parse } from "./dom.js";
 import { decorate, refreshRelative } from "./times.js";
 
-// Stream order, as the server lists it: newest published_at first, ties by id, highest first.
-// data-published is in microseconds, exact where the clock's data-utc says only the second.
-// Updates and key-event items both carry it.
+// Stream order, as the server lists it: newest published_at first, ties by id, highest first;
+// read from the start (`?order=oldest`), the reverse. data-published is in microseconds, exact
+// where the clock's data-utc says only the second. Updates and key-event items both carry it.
 const orderKey = (el) => [Number(el.dataset.published) || 0, Number(el.dataset.updateId) || 0];
-const comesBefore = (a, b) => {
+const isNewer = (a, b) => {
   const [x, y] = [orderKey(a), orderKey(b)];
   return x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
 };
 
 export function createStream(section, { announce }) {
   const keyEventsOnly = section.dataset.filter === "key-events";
+  const oldestFirst = section.dataset.order === "oldest";
+  const comesBefore = oldestFirst ? (a, b) => isNewer(b, a) : isNewer;
+  // Pages that read before or after this one, where an update that belongs there stays.
+  const hasPages = (where) => !!section.querySelector(`.pager a[data-pages="${where}"]`);
   const stream = section.querySelector("[data-stream]");
   const pinnedSlot = section.querySelector("[data-pinned-slot]");
+  // The slot's box, folded on a phone, hidden while nothing is pinned.
+  const pinnedBox = pinnedSlot?.closest(".pinned") || pinnedSlot;
   const keyList = section.querySelector(".key-events ol");
   const empty = stream.querySelector("[data-empty]");
   const baseTitle = document.title;
@@ -61,7 +67,11 @@ export function createStream(section, { announce }) {
   const setTitle = () => { document.title = unseen ? `(${unseen}) ${baseTitle}` : baseTitle; };
 
   function markSeen() {
-    if (unseen && !isHidden() && !queue.size && atTop()) { unseen = 0; setTitle(); }
+    // Read from the start, news lands at the end, where the reader is heading: seen once shown.
+    if (unseen && !isHidden() && !queue.size && (oldestFirst || atTop())) {
+      unseen = 0;
+      setTitle();
+    }
   }
   document.addEventListener("visibilitychange", markSeen);
 
@@ -96,18 +106,23 @@ export function createStream(section, { announce }) {
   }
 
   // Insert an update at its place in stream order, whatever order updates arrive in. One that
-  // falls below the last shown belongs on an older page, if there is one: it is left there.
+  // reads before the first shown or after the last belongs on another page when there is one
+  // that side (the pager says): it is left there.
   function place(el) {
-    const after = shownUpdates().find((x) => comesBefore(el, x));
-    if (after) after.before(el);
-    else if (!section.querySelector('.pager a[rel="prev"]')) stream.append(el);
+    const shown = shownUpdates();
+    const after = shown.find((x) => comesBefore(el, x));
+    if (after) {
+      if (after !== shown[0] || !hasPages("before")) after.before(el);
+    } else if (!hasPages("after")) stream.append(el);
   }
 
-  // An unknown update below the top one is not news: it was restored, back-dated, or lives on an
-  // older page and was just edited. It goes to its place at once, without a "new updates" button.
+  // News: newest first, an update above the top one; read from the start, one after the last
+  // on the last page. Any other unknown update was restored, back-dated, or lives on another
+  // page and was just edited: it goes to its place at once, without a "new updates" button.
   function isNew(el) {
-    const first = stream.querySelector(":scope > .update");
-    return !first || comesBefore(el, first);
+    const shown = shownUpdates();
+    if (oldestFirst) return !hasPages("after") && (!shown.length || isNewer(el, shown.at(-1)));
+    return !shown.length || comesBefore(el, shown[0]);
   }
 
   function setPinned(id, entry) {
@@ -116,11 +131,11 @@ export function createStream(section, { announce }) {
       const copy = parse(entry.pinned_html);
       decorate(copy);
       pinnedSlot.replaceChildren(copy);
-      pinnedSlot.hidden = false;
+      pinnedBox.hidden = false;
     } else if (pinnedSlot.querySelector("[data-update-id]")?.dataset.updateId === id) {
       // Only the update currently in the slot may empty it: the newly pinned one can come first.
       pinnedSlot.replaceChildren();
-      pinnedSlot.hidden = true;
+      pinnedBox.hidden = true;
     }
   }
 
@@ -136,8 +151,8 @@ export function createStream(section, { announce }) {
       const article = shownUpdate(id) || queue.get(id);
       const link = item.querySelector("a");
       if (article && link) link.setAttribute("href", "#" + article.id);
-      // The list runs oldest first.
-      const later = [...keyList.children].find((x) => comesBefore(x, item));
+      // The list runs in the stream's order.
+      const later = [...keyList.children].find((x) => comesBefore(item, x));
       keyList.insertBefore(item, later || null);
     }
     // The list is on the page even when empty, hidden until it has an entry.
@@ -172,7 +187,8 @@ export function createStream(section, { announce }) {
       } else if (queue.has(id)) queue.set(id, el);
       else if (isNew(el)) {
         fresh += 1;
-        if (top) place(el);
+        // Read from the start, news goes below the reader's text: it never shoves it down.
+        if (top || oldestFirst) place(el);
         else queue.set(id, el);
       } else place(el);
       setPinned(id, entry);
