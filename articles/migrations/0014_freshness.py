@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0012_image_crops'),
+        ('articles', '0013_section_names'),
     ]
 
     operations = [
