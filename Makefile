@@ -78,7 +78,7 @@ benchmark: install
 # The story page (cached, uncached, through nginx), the poll (fresh and 304) and the home page
 # against Django's hello view on the same gunicorn, with wrk on 127.0.0.1: req/s, p50/p99 and
 # server CPU per request, as ratios of hello. SQLite, then PostgreSQL + Redis when DATABASE_URL
-# (a scratch database: it is flushed) and REDIS_URL are set. Needs wrk and nginx. Not in CI.
+# (a scratch database: it is emptied) and REDIS_URL are set. Needs wrk and nginx. Not in CI.
 bench: install
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
