@@ -4,7 +4,7 @@ The admin, the desk, the publishing functions (and so any API or task) ask these
 of them decides a rule by itself. Each rule takes the stored row, never what a form proposes.
 """
 
-from articles.models import Story
+from articles.models import Citation, LiveUpdate, SocialPost, Story
 
 PUBLISH_STORY = "articles.publish_story"
 RUN_LIVE_COVERAGE = "articles.run_live_coverage"
@@ -20,6 +20,8 @@ ADD_IMAGE = "articles.add_image"
 ADD_SOCIAL_POST = "articles.add_socialpost"
 CHANGE_SOCIAL_POST = "articles.change_socialpost"
 DELETE_SOCIAL_POST = "articles.delete_socialpost"
+DELETE_STORY = "articles.delete_story"
+DELETE_CITATION = "articles.delete_citation"
 
 # The codenames each editorial group holds (DESIGN.md, "Roles"). The data migrations that create
 # and extend the groups copy their part of this table as it was when they were written (a
@@ -71,8 +73,17 @@ def can_run_live(user):
     return _active(user) and user.has_perm(RUN_LIVE_COVERAGE)
 
 
+def _in_trash(row):
+    return getattr(row, "deleted_at", None) is not None
+
+
 def can_edit_story(user, story):
-    """Editors edit any story; reporters their own drafts, and nothing once it left draft."""
+    """Editors edit any story; reporters their own drafts, and nothing once it left draft.
+    Nobody edits a story in the trash: it is restored first."""
+    return not _in_trash(story) and _may_write_story(user, story)
+
+
+def _may_write_story(user, story):
     if not (_active(user) and user.has_perm(CHANGE_STORY)):
         return False
     if can_publish(user):
@@ -97,6 +108,16 @@ def can_preview(user, story):
         and user.is_staff
         and (user.has_perm("articles.view_story") or can_edit_story(user, story))
     )
+
+
+def can_share_preview(user, story):
+    """A preview link for someone outside the newsroom: whoever may edit the story."""
+    return can_edit_story(user, story)
+
+
+def can_revoke_preview(user, link):
+    """The link's creator, or an editor."""
+    return _active(user) and (can_publish(user) or link.created_by_id == user.pk)
 
 
 def allowed_statuses(user, story=None):
@@ -135,15 +156,16 @@ def can_post_update(user, story):
 
 
 def can_change_update(user, update):
-    """Edit, pin and flag: editors on any update, the desk on covered stories only."""
-    if not (_active(user) and user.has_perm(CHANGE_UPDATE)):
+    """Edit, pin and flag: editors on any update, the desk on covered stories only (never
+    under a story in the trash)."""
+    if not (_active(user) and user.has_perm(CHANGE_UPDATE)) or _in_trash(update.story):
         return False
     return can_publish(user) or _is_covered(update.story)
 
 
 def can_delete_update(user, update):
-    """Soft delete and restore."""
-    if not (_active(user) and user.has_perm(DELETE_UPDATE)):
+    """Soft delete and restore (not under a story in the trash: it is restored first)."""
+    if not (_active(user) and user.has_perm(DELETE_UPDATE)) or _in_trash(update.story):
         return False
     return can_publish(user) or _is_covered(update.story)
 
@@ -197,3 +219,49 @@ def can_edit_social_post(user, post):
 def can_delete_social_post(user):
     """Pages that embed it show a plain link card instead: editors only."""
     return _active(user) and user.has_perm(DELETE_SOCIAL_POST)
+
+
+# --- The trash --------------------------------------------------------------------------------
+# Deleting moves a row to the trash (readers no longer see it) and restoring brings it back: the
+# same right as deleting. Emptying an item from the trash destroys it: the model's delete
+# permission as well, and the row must already be in the trash (never one click from published).
+
+
+def can_trash_story(user, story):
+    """Editors: a story leaves every page, feed and list at once."""
+    return _active(user) and user.has_perm(DELETE_STORY) and _may_write_story(user, story)
+
+
+def can_trash_citation(user, citation):
+    """A citation is part of its story: whoever may edit the story (a reporter on their draft)."""
+    return _may_write_story(user, citation.story) and not _in_trash(citation.story)
+
+
+def can_trash(user, obj):
+    """The trash rule for any row that has one, on the stored row."""
+    if isinstance(obj, Story):
+        return can_trash_story(user, obj)
+    if isinstance(obj, LiveUpdate):
+        return can_delete_update(user, obj)
+    if isinstance(obj, Citation):
+        return can_trash_citation(user, obj)
+    if isinstance(obj, SocialPost):
+        return can_delete_social_post(user)
+    return False
+
+
+# The model permission that destroying a row from the trash needs, on top of can_trash.
+PURGE_PERMISSIONS = {
+    "story": DELETE_STORY,
+    "liveupdate": DELETE_UPDATE,
+    "citation": DELETE_CITATION,
+    "socialpost": DELETE_SOCIAL_POST,
+}
+
+
+def can_empty_from_trash(user, obj):
+    return (
+        obj.deleted_at is not None
+        and can_trash(user, obj)
+        and user.has_perm(PURGE_PERMISSIONS[obj._meta.model_name])
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles import embeds, freshness, permissions
-from articles.models import PUBLIC_STATUSES, Correction, LiveUpdate, SocialPost, Story
+from articles.models import PUBLIC_STATUSES, Citation, Correction, LiveUpdate, SocialPost, Story
 
 # A correction is made, not scheduled; a minute covers clocks that disagree.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -37,7 +37,11 @@ def _refuse(message):
 def _lock_story(story_id):
     """The stored story, locked until the transaction ends (a no-op on SQLite, whose
     IMMEDIATE transactions already take the write lock at BEGIN)."""
-    return Story.objects.select_for_update().get(pk=story_id)
+    try:
+        return Story.objects.select_for_update().get(pk=story_id)
+    except Story.DoesNotExist:
+        # In the trash (the default manager hides it): nothing changes it until restored.
+        _refuse("This story is in the trash.")
 
 
 def _stamp_history(row, by):
@@ -352,14 +356,23 @@ def _change_update(update, by, allowed, **values):
 
 @transaction.atomic
 def delete_update(*, update, by):
-    """Soft delete: readers' pages drop it on their next poll, and the desk can undo."""
-    return _change_update(update, by, permissions.can_delete_update, deleted_at=timezone.now())
+    """Soft delete (the update's trash): readers' pages drop it on their next poll, and the
+    desk can undo."""
+    return _change_update(
+        update,
+        by,
+        permissions.can_delete_update,
+        deleted_at=timezone.now(),
+        deleted_by=by if getattr(by, "is_authenticated", False) else None,
+    )
 
 
 @transaction.atomic
 def restore_update(*, update, by):
     """Undo a deletion: open pages show the update again, in its place in the stream."""
-    return _change_update(update, by, permissions.can_delete_update, deleted_at=None)
+    return _change_update(
+        update, by, permissions.can_delete_update, deleted_at=None, deleted_by=None
+    )
 
 
 @transaction.atomic
@@ -495,14 +508,9 @@ def save_social_post(*, post, by, expected_version=None):
     return post
 
 
-@transaction.atomic
 def delete_social_post(*, post, by):
-    """Readers see a plain link card where the snapshot was."""
-    stored = SocialPost.objects.select_for_update().get(pk=post.pk)
-    if not permissions.can_delete_social_post(by):
-        _refuse("You may not delete social posts.")
-    stored.delete()
-    _refresh_pages_showing(stored)
+    """To the trash: readers see a plain link card where the snapshot was, until restored."""
+    return trash(obj=post, by=by)
 
 
 def capture_social_post(*, post, by=None, overwrite=True, resolver=None):
@@ -524,7 +532,9 @@ def capture_social_post(*, post, by=None, overwrite=True, resolver=None):
         thumbnail = embeds.fetch_thumbnail(snapshot.thumbnail_url, resolver=resolver)
     now = timezone.now()
     with transaction.atomic():
-        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        stored = SocialPost.objects.select_for_update().filter(pk=post.pk).first()
+        if stored is None:
+            return None  # trashed (or destroyed) while the platform answered: nothing to fill
         stored.checked_at = now
         if snapshot.availability == embeds.DELETED:
             stored.availability = SocialPost.Availability.DELETED
@@ -572,7 +582,9 @@ def check_social_post(*, post, resolver=None):
         return None
     now = timezone.now()
     with transaction.atomic():
-        stored = SocialPost.objects.select_for_update().get(pk=post.pk)
+        stored = SocialPost.objects.select_for_update().filter(pk=post.pk).first()
+        if stored is None:
+            return None  # trashed while the platform answered
         found = snapshot.availability
         if found == stored.availability:
             # Nothing readers see changes (the last-seen date shows only once a post is gone):
@@ -586,3 +598,97 @@ def check_social_post(*, post, resolver=None):
             stored.save()
             _refresh_pages_showing(stored)
     return found
+
+
+# --- The trash --------------------------------------------------------------------------------
+# Deleting a story, an update, a citation or a social post moves it to the trash: it leaves
+# every page, feed, search result, sitemap and API answer at once (the models' default managers
+# hide it; an update's published() did already), and can be restored as it was. Only emptying
+# it from the trash destroys it. Each move saves the row (a history record names who and when)
+# and touches what shows it, so cached pages, ETags and open pages' polls follow.
+
+
+def _stored_any(obj):
+    """The stored row, locked, trash included."""
+    return type(obj).all_objects.select_for_update().get(pk=obj.pk)
+
+
+def _touch_after_trash(stored):
+    """The pages that showed (or will show again) the row change their key."""
+    if isinstance(stored, Story):
+        freshness.bump(slugs=[stored.slug], lists=True)
+    elif isinstance(stored, Citation):
+        _touch_targets(story_ids=[stored.story_id])
+        freshness.bump_stories(story_ids=[stored.story_id], lists=True)  # the outlet's list
+    elif isinstance(stored, SocialPost):
+        _refresh_pages_showing(stored)
+
+
+def _set_trash(obj, by, *, trashed):
+    stored = _stored_any(obj)
+    if not permissions.can_trash(by, stored):
+        _refuse("You may not delete or restore this.")
+    if stored.is_trashed == trashed:
+        return False  # twice (two people, a double click): nothing to do
+    if trashed and isinstance(stored, Story):
+        # Gone from readers' pages means gone from the desk too: coverage ends with it.
+        _set_live(stored, False)
+    stored.deleted_at = timezone.now() if trashed else None
+    stored.deleted_by = by if trashed and getattr(by, "is_authenticated", False) else None
+    _stamp_history(stored, by)
+    if isinstance(stored, Story):
+        fields = ["deleted_at", "deleted_by", "updated_at", *STORY_STATE_FIELDS]
+    else:
+        fields = [
+            "deleted_at",
+            "deleted_by",
+            *(["updated_at"] if hasattr(stored, "updated_at") else []),
+        ]
+    stored.save(update_fields=fields)
+    _touch_after_trash(stored)
+    for field in [*fields, "deleted_by_id", "version"]:
+        if hasattr(stored, field) and field != "deleted_by":
+            setattr(obj, field, getattr(stored, field))
+    return True
+
+
+@transaction.atomic
+def trash(*, obj, by):
+    """Move a story, citation or social post (or an update) to the trash: readers no longer see
+    it anywhere (a story's address answers 404, a citation leaves its story's sources, a social
+    post's embeds become link cards), and it can be restored. Returns False if already there."""
+    if isinstance(obj, LiveUpdate):
+        stored = LiveUpdate.objects.filter(pk=obj.pk).values_list("deleted_at", flat=True).get()
+        return stored is None and bool(delete_update(update=obj, by=by))
+    return _set_trash(obj, by, trashed=True)
+
+
+@transaction.atomic
+def restore(*, obj, by):
+    """Bring a row back from the trash, as it was: its pages show it again on their next
+    request (or poll). The same right as deleting it."""
+    if isinstance(obj, LiveUpdate):
+        stored = LiveUpdate.objects.filter(pk=obj.pk).values_list("deleted_at", flat=True).get()
+        return stored is not None and bool(restore_update(update=obj, by=by))
+    return _set_trash(obj, by, trashed=False)
+
+
+@transaction.atomic
+def empty_from_trash(*, obj, by):
+    """Destroy a row that is in the trash (the model's delete permission, and a confirmation
+    asked by the caller). A story takes its updates, citations and corrections with it; its
+    history stays, naming who destroyed it."""
+    stored = (
+        _stored_any(obj)
+        if not isinstance(obj, LiveUpdate)
+        else (LiveUpdate.objects.select_for_update().select_related("story").get(pk=obj.pk))
+    )
+    if not permissions.can_empty_from_trash(by, stored):
+        _refuse("Only a row in the trash can be destroyed, by someone who may delete it.")
+    _stamp_history(stored, by)
+    stored.delete()
+    if isinstance(stored, LiveUpdate):
+        _touch_targets(story_ids=[stored.story_id])
+    elif isinstance(stored, Story):
+        freshness.bump(slugs=[stored.slug], lists=True)
+    return True

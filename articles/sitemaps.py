@@ -55,11 +55,19 @@ class StorySitemap(SiteSitemap):
         return max(t for t in (story.updated_at, story.updates_changed) if t)
 
 
-def _latest_story(prefix):
+def _latest_story(prefix, **more):
+    # Joins do not pass through the default managers: a story in the trash is excluded here.
     now = timezone.now()
     return Max(
         f"{prefix}published_at",
-        filter=Q(**{f"{prefix}status": Story.Status.PUBLISHED, f"{prefix}published_at__lte": now}),
+        filter=Q(
+            **{
+                f"{prefix}status": Story.Status.PUBLISHED,
+                f"{prefix}published_at__lte": now,
+                f"{prefix}deleted_at__isnull": True,
+            },
+            **more,
+        ),
     )
 
 
@@ -81,7 +89,9 @@ class AuthorSitemap(SiteSitemap):
 
 class SourceSitemap(SiteSitemap):
     def items(self):
-        return Source.objects.annotate(latest=_latest_story("citations__story__")).order_by("pk")
+        return Source.objects.annotate(
+            latest=_latest_story("citations__story__", citations__deleted_at__isnull=True)
+        ).order_by("pk")
 
     def lastmod(self, source):
         return source.latest

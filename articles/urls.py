@@ -15,6 +15,7 @@ urlpatterns = [
     path("stories/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update"),
     path("stories/<slug:slug>/sources/<int:pk>/", views.citation_archive, name="citation_archive"),
     path("preview/stories/<int:pk>/", views.story_preview, name="story_preview"),
+    path("preview/shared/<str:token>/", views.shared_preview, name="shared_preview"),
     path("feeds/rss/", feeds.SiteRssFeed(), name="site_rss"),
     path("feeds/atom/", feeds.SiteAtomFeed(), name="site_atom"),
     path("feeds/sections/<slug:slug>/rss/", feeds.SectionRssFeed(), name="section_rss"),

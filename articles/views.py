@@ -25,6 +25,7 @@ from articles import (
     images,
     live,
     permissions,
+    previews,
     search,
     structured_data,
 )
@@ -109,7 +110,12 @@ def section_detail(request, slug):
 def source_detail(request, slug):
     def build():
         source = get_object_or_404(Source, slug=slug)
-        stories = Story.objects.published().filter(citations__source=source).distinct()
+        # A join does not pass through Citation's default manager: the trash is excluded here.
+        stories = (
+            Story.objects.published()
+            .filter(citations__source=source, citations__deleted_at__isnull=True)
+            .distinct()
+        )
         context = {
             "heading": source.name,
             "intro": source.get_kind_display(),
@@ -514,6 +520,21 @@ def story_preview(request, pk):
     story = get_object_or_404(Story.objects.for_listing().with_featured_image(), pk=pk)
     if not permissions.can_preview(request.user, story):
         raise PermissionDenied
+    return _preview_response(request, story)
+
+
+@require_safe
+def shared_preview(request, token):
+    """A preview link sent outside the newsroom: the preview while the link is valid; 404 for
+    a forged, expired or revoked one (which of the three is nobody's business)."""
+    link = previews.link_for(token)
+    if link is None:
+        raise Http404("No such preview.")
+    story = get_object_or_404(Story.objects.for_listing().with_featured_image(), pk=link.story_id)
+    return _preview_response(request, story)
+
+
+def _preview_response(request, story):
     context = _story_context(
         story,
         None,

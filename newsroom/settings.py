@@ -224,6 +224,8 @@ NEWSROOM_BENCH_HELLO = env_bool("NEWSROOM_BENCH_HELLO", False)
 
 # Live coverage.
 NEWSROOM_UPDATES_PER_PAGE = int(os.environ.get("NEWSROOM_UPDATES_PER_PAGE", "20"))
+# A draft's preview link for people outside the newsroom opens it for at most this many days.
+NEWSROOM_PREVIEW_LINK_MAX_DAYS = int(os.environ.get("NEWSROOM_PREVIEW_LINK_MAX_DAYS", "7"))
 NEWSROOM_POLL_MAX_AGE = int(os.environ.get("NEWSROOM_POLL_MAX_AGE", "5"))
 NEWSROOM_POLL_INTERVAL = int(os.environ.get("NEWSROOM_POLL_INTERVAL", "10"))
 

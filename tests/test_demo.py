@@ -116,3 +116,21 @@ def test_demo_embeds_four_social_posts_rendered_from_snapshots_with_no_network(c
     assert "is-link" not in html
     assert "Reconstitué par la rédaction" in html
     assert "youtube-nocookie.com/embed/U9mJuUkhUzk" in html
+
+
+def test_demo_shows_history_the_trash_and_a_preview_link(client):
+    """The demo has a version to compare and restore, an update in the trash with who put it
+    there, and a draft's working preview link; reloading adds no version."""
+    from articles import previews
+    from articles.models import LiveUpdate, PreviewLink, Story
+
+    call_command("demo")
+    story = Story.objects.get(slug="openai-licencie-sam-altman")
+    versions = story.history.count()
+    assert story.history.filter(history_user__username="reporter").exists()
+    trashed = LiveUpdate.objects.trashed().get(story=story, title="Doublon")
+    assert trashed.deleted_by.username == "livedesk"
+    link = PreviewLink.objects.usable().get(story__slug="lettre-des-salaries-openai")
+    assert client.get(previews.url(link)).status_code == 200
+    call_command("demo")
+    assert story.history.count() == versions

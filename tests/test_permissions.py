@@ -6,6 +6,7 @@ Reading the grids: one column per state in `STATES`, "X" where the rule says yes
 says no. A failure lists every cell that disagrees, so a changed rule shows its whole effect.
 """
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from articles import permissions
-from articles.models import Citation, Correction, SocialPost, Story
+from articles.models import Citation, Correction, PreviewLink, SocialPost, Story
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -182,11 +183,64 @@ RULES = {
         ),
         {"editor": EVERY},
     ),
+    # The trash: moving to it and restoring is the delete rule of the row; destroying needs the
+    # model's delete permission too, and only ever a row already in the trash.
+    "can_trash_story": (
+        lambda user, story, update: permissions.can_trash_story(user, story),
+        {"editor": EVERY},
+    ),
+    "can_trash_citation": (
+        lambda user, story, update: permissions.can_trash_citation(user, Citation(story=story)),
+        {"owner": "X . . . . . . .", "editor": EVERY},  # part of the story, as its inline
+    ),
+    "can_trash an update": (
+        lambda user, story, update: permissions.can_trash(user, update),
+        {"desk": ". . . . X X . .", "editor": EVERY},
+    ),
+    "can_trash a social post": (
+        lambda user, story, update: permissions.can_trash(user, SocialPost(pk=1)),
+        {"editor": EVERY},
+    ),
+    "can_trash a correction": (
+        lambda user, story, update: permissions.can_trash(user, Correction(story=story)),
+        {},  # corrections have no trash: deleting one is publishing.delete_correction
+    ),
+    "can_empty_from_trash a trashed story": (
+        lambda user, story, update: permissions.can_empty_from_trash(user, _trashed(story)),
+        {"editor": EVERY},
+    ),
+    "can_empty_from_trash a trashed citation of the owner's draft": (
+        lambda user, story, update: permissions.can_empty_from_trash(
+            user, _trashed(Citation(story=story))
+        ),
+        {"editor": EVERY},  # the owner may trash it, not destroy it (no delete_citation)
+    ),
+    "can_empty_from_trash a story not in the trash": (
+        lambda user, story, update: permissions.can_empty_from_trash(user, story),
+        {},
+    ),
+    "can_share_preview": (
+        lambda user, story, update: permissions.can_share_preview(user, story),
+        {"owner": "X . . . . . . .", "editor": EVERY},  # whoever may edit the story
+    ),
+    "can_revoke_preview of a link the owner made": (
+        lambda user, story, update: permissions.can_revoke_preview(
+            user, PreviewLink(story=story, created_by=story.created_by)
+        ),
+        {"owner": EVERY, "editor": EVERY},
+    ),
     "can_upload_image": (
         lambda user, story, update: permissions.can_upload_image(user),
         {"owner": EVERY, "reporter": EVERY, "desk": EVERY, "editor": EVERY},
     ),
 }
+
+
+def _trashed(row):
+    row = copy.copy(row)
+    row.deleted_at = timezone.now()
+    return row
+
 
 # The statuses each role may give a story in each state: D draft, R in review, P published,
 # W withdrawn. Whether they may edit it at all is can_edit_story's answer, above.

@@ -81,6 +81,18 @@ def test_the_background_capture_keeps_what_the_editor_typed(providers):
     assert made.text.startswith("Whatever happens at OpenAI")
 
 
+def test_a_capture_or_check_landing_after_the_post_went_to_the_trash_changes_nothing(
+    providers, editor
+):
+    made = post(recorded.MASTODON_URL, created_by=editor)
+    publishing.trash(obj=made, by=editor)
+    assert publishing.capture_social_post(post=made, overwrite=False) is None
+    assert publishing.check_social_post(post=made) is None
+    kept = SocialPost.all_objects.get(pk=made.pk)
+    assert kept.author_name == ""
+    assert kept.deleted_at is not None
+
+
 def test_a_failed_capture_leaves_the_fields_and_says_why(providers, editor):
     made = post(recorded.MASTODON_URL, author_name="Typed", text="Typed text")
     providers.set("mastodon.social", "/api/v1/statuses/111432178273563232", status=503)

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles import freshness, images
-from articles.admin.mixins import NewsroomAdmin
+from articles.admin.mixins import HistoryAdmin, NewsroomAdmin
 from articles.forms import CheckedImageField
 from articles.models import AI_GENERATED, DigitalSourceType, Image
 
@@ -66,7 +66,7 @@ class SourceTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(NewsroomAdmin):
+class ImageAdmin(NewsroomAdmin, HistoryAdmin):
     form = ImageAdminForm
     list_display = [
         "thumbnail",

@@ -7,7 +7,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles import embeds, permissions, publishing, tasks
-from articles.admin.mixins import CheckedSelectionMixin, StaleSaveMixin, UserFormMixin
+from articles.admin.mixins import (
+    CheckedSelectionMixin,
+    HistoryAdmin,
+    StaleSaveMixin,
+    UserFormMixin,
+)
+from articles.admin.trash import TrashAdminMixin
 from articles.forms import VersionCheckedForm
 from articles.links import validate_public_url
 from articles.models import SocialPost
@@ -91,7 +97,9 @@ class SocialPostForm(VersionCheckedForm):
 
 
 @admin.register(SocialPost)
-class SocialPostAdmin(CheckedSelectionMixin, StaleSaveMixin, UserFormMixin, admin.ModelAdmin):
+class SocialPostAdmin(
+    TrashAdminMixin, CheckedSelectionMixin, StaleSaveMixin, UserFormMixin, HistoryAdmin
+):
     form = SocialPostForm
     list_display = [
         "__str__",
@@ -160,13 +168,6 @@ class SocialPostAdmin(CheckedSelectionMixin, StaleSaveMixin, UserFormMixin, admi
         if adding and obj.can_capture:
             # Fills the fields left empty; the editor's own entries stay.
             tasks.capture_social_post.enqueue(post_id=obj.pk)
-
-    def delete_model(self, request, obj):
-        publishing.delete_social_post(post=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for post in queryset:
-            publishing.delete_social_post(post=post, by=request.user)
 
     def response_add(self, request, obj, post_url_continue=None):
         if obj.can_capture:

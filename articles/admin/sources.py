@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import archiving, links, permissions
-from articles.admin.mixins import ID_PATTERN, FreshPagesMixin, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.mixins import (
+    ID_PATTERN,
+    FreshPagesMixin,
+    HistoryAdmin,
+    NewsroomAdmin,
+    PartOfTheStoryInline,
+)
+from articles.admin.trash import TrashAdminMixin
 from articles.models import Citation, Source
 
 STORIES_LISTED = 50
@@ -33,7 +40,13 @@ class SourceAdmin(FreshPagesMixin, NewsroomAdmin):
     fields = ["name", "slug", "homepage_url", "kind", "reliability_notes", "citing_stories"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                citation_count=Count("citations", filter=Q(citations__deleted_at__isnull=True))
+            )
+        )
 
     @admin.display(description=_("citations"), ordering="citation_count")
     def citation_count(self, obj):
@@ -169,11 +182,8 @@ def capture_summary(citation):
 
 
 @admin.register(Citation)
-class CitationAdmin(FreshPagesMixin, NewsroomAdmin):
+class CitationAdmin(TrashAdminMixin, NewsroomAdmin, HistoryAdmin):
     """Every citation with its archived copy: the place to archive again, or retry."""
-
-    def pages_showing(self, obj):
-        return [obj.story_id]
 
     form = CitationForm
     list_display = ["title", "source", "story", "capture_state", "captured_at", "http_status"]
@@ -220,9 +230,11 @@ class CitationAdmin(FreshPagesMixin, NewsroomAdmin):
         return obj is None or permissions.can_edit_story(request.user, obj.story)
 
     def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        return obj is None or permissions.can_edit_story(request.user, obj.story)
+        # A citation is part of its story: removing one (to the trash) is the story's rule, as
+        # on the story's form (a reporter on their own draft), not the model permission.
+        if obj is None:
+            return super().has_delete_permission(request, obj)
+        return permissions.can_trash_citation(request.user, obj)
 
     @admin.display(description=_("archived copy"))
     def capture(self, obj):

@@ -1,28 +1,42 @@
 """Sections, authors and stories: the workflow, bylines, story corrections."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.urls import reverse
-from django.utils.html import format_html
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import archiving, freshness, permissions, publishing, times
+from articles import archiving, freshness, permissions, previews, publishing, times
 from articles.admin.mixins import (
+    ID_PATTERN,
     EditorialAdmin,
     FreshPagesMixin,
     NewsroomAdmin,
     PartOfTheStoryInline,
 )
 from articles.admin.sources import CitationInline
+from articles.admin.trash import TrashAdminMixin
 from articles.admin.updates import LiveUpdateInline
 from articles.forms import (
     CorrectionForm,
     SectionForm,
     VersionCheckedForm,
 )
-from articles.models import Author, Byline, Citation, Correction, LiveUpdate, Section, Story
+from articles.models import (
+    Author,
+    Byline,
+    Citation,
+    Correction,
+    LiveUpdate,
+    PreviewLink,
+    Section,
+    Story,
+)
 from articles.models.stories import (
     SEARCH_TITLE_SHOWN,
     SOCIAL_DESCRIPTION_SHOWN,
@@ -95,6 +109,10 @@ class CorrectionInline(admin.StackedInline):
         return super().has_delete_permission(request, obj) and self._may_correct(request, obj)
 
 
+class _NotPost(Exception):
+    pass
+
+
 # Fields that search engines and networks cut, with the length they show.
 SHOWN_LENGTHS = {
     "search_title": SEARCH_TITLE_SHOWN,
@@ -144,16 +162,8 @@ class StoryAdminForm(VersionCheckedForm):
 
 
 @admin.register(Story)
-class StoryAdmin(EditorialAdmin):
+class StoryAdmin(TrashAdminMixin, EditorialAdmin):
     form = StoryAdminForm
-
-    def delete_model(self, request, obj):
-        freshness.bump(slugs=[obj.slug], lists=True)  # its cached pages are gone with it
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        freshness.bump(slugs=queryset.values_list("slug", flat=True), lists=True)
-        super().delete_queryset(request, queryset)
 
     list_display = [
         "headline",
@@ -177,6 +187,7 @@ class StoryAdmin(EditorialAdmin):
     list_select_related = ["section"]
     readonly_fields = [
         "preview_link",
+        "shared_previews",
         "created_by",
         "updated_at",
         "live_started_at",
@@ -195,6 +206,7 @@ class StoryAdmin(EditorialAdmin):
                     "status",
                     "published_at",
                     "preview_link",
+                    "shared_previews",
                     "language",
                     "time_zone",
                     "withdrawal_note",
@@ -256,6 +268,8 @@ class StoryAdmin(EditorialAdmin):
                 publishing.delete_update(update=obj, by=request.user)
             elif isinstance(obj, Correction):
                 publishing.delete_correction(correction=obj, by=request.user)
+            elif isinstance(obj, Citation):
+                publishing.trash(obj=obj, by=request.user)
             else:
                 obj.delete()  # a byline or a citation: the story's pages change below
                 freshness.bump_stories(story_ids=[obj.story_id], lists=True)
@@ -308,6 +322,105 @@ class StoryAdmin(EditorialAdmin):
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("View on site"))
         url = reverse("articles:story_preview", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Preview"))
+
+    @admin.display(description=_("preview links for outside the newsroom"))
+    def shared_previews(self, obj):
+        """The links sent out, each with its expiry and a revoke button, and a button for a
+        new one. The buttons post the page's form to their own address (formaction), so they
+        need no form of their own inside the change form."""
+        if not obj or not obj.pk:
+            return "—"
+        links = list(obj.preview_links.select_related("created_by")[:20])
+        rows = format_html_join(
+            "",
+            "<li>{}</li>",
+            ((self._preview_row(obj, link),) for link in links),
+        )
+        create = reverse("admin:articles_story_preview_link_create", args=[obj.pk])
+        return format_html(
+            '<ul class="preview-links">{}</ul><button type="submit" formaction="{}" '
+            'formmethod="post" formnovalidate>{}</button> <span class="help">{}</span>',
+            rows,
+            create,
+            _("Create a preview link"),
+            _(
+                "Anyone with the link sees this page as readers will, for %(days)d days or until "
+                "revoked."
+            )
+            % {"days": previews.max_days()},
+        )
+
+    def _preview_row(self, story, link):
+        when = times.label(link.expires_at)
+        if not link.is_usable:
+            state = _("revoked") if link.revoked_at else _("expired")
+            return format_html("<s>{}</s> ({})", link, state)
+        revoke = reverse("admin:articles_story_preview_link_revoke", args=[story.pk, link.pk])
+        return format_html(
+            '<input type="text" readonly value="{}" size="60" aria-label="{}"> {} '
+            '<button type="submit" formaction="{}" formmethod="post" formnovalidate>{}</button>',
+            settings.NEWSROOM_SITE_URL + previews.url(link),
+            _("Preview link"),
+            _("valid until %(time)s") % {"time": when},
+            revoke,
+            _("Revoke"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<str:object_id>/preview-links/",
+                self.admin_site.admin_view(self.preview_link_create_view),
+                name="articles_story_preview_link_create",
+            ),
+            path(
+                "<str:object_id>/preview-links/<str:link_id>/revoke/",
+                self.admin_site.admin_view(self.preview_link_revoke_view),
+                name="articles_story_preview_link_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _story_for_link(self, request, object_id):
+        if request.method != "POST":
+            raise _NotPost
+        if not ID_PATTERN.fullmatch(object_id):
+            raise Http404
+        story = self.get_object(request, object_id)
+        if story is None:
+            raise Http404
+        return story
+
+    def preview_link_create_view(self, request, object_id):
+        try:
+            story = self._story_for_link(request, object_id)
+        except _NotPost:
+            return HttpResponseNotAllowed(["POST"])
+        if not permissions.can_share_preview(request.user, story):
+            raise PermissionDenied
+        previews.create_link(story=story, by=request.user)
+        self.message_user(
+            request,
+            _("A preview link was made: copy it from the Publication section."),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:articles_story_change", args=[story.pk]))
+
+    def preview_link_revoke_view(self, request, object_id, link_id):
+        try:
+            story = self._story_for_link(request, object_id)
+        except _NotPost:
+            return HttpResponseNotAllowed(["POST"])
+        if not ID_PATTERN.fullmatch(link_id):
+            raise Http404
+        link = PreviewLink.objects.filter(story=story, pk=link_id).first()
+        if link is None:
+            raise Http404
+        if not permissions.can_revoke_preview(request.user, link):
+            raise PermissionDenied
+        previews.revoke(link=link, by=request.user)
+        self.message_user(request, _("The preview link no longer opens the story."))
+        return HttpResponseRedirect(reverse("admin:articles_story_change", args=[story.pk]))
 
     @admin.action(description=_("Submit for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):

@@ -2,12 +2,13 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from articles import permissions, publishing
 from articles.admin.mixins import EditorialAdmin, NewsroomAdmin, UserFormMixin
+from articles.admin.trash import TrashAdminMixin
 from articles.forms import (
     CONFIRM_TIME,
     CorrectionForm,
@@ -95,7 +96,7 @@ class LiveUpdateInline(admin.StackedInline):
 
 
 @admin.register(LiveUpdate)
-class LiveUpdateAdmin(EditorialAdmin):
+class LiveUpdateAdmin(TrashAdminMixin, EditorialAdmin):
     form = LiveUpdateAdminForm
     list_display = [
         "__str__",
@@ -140,12 +141,6 @@ class LiveUpdateAdmin(EditorialAdmin):
         else:
             confirmed = form.cleaned_data.get("confirm_time", False)
             publishing.post_new_update(update=obj, by=request.user, confirm_time=confirmed)
-
-    def delete_model(self, request, obj):
-        publishing.delete_update(update=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        self._each(request, queryset, publishing.delete_update)
 
     @admin.action(description=_("Restore deleted updates"), permissions=["delete"])
     def restore(self, request, queryset):
@@ -192,6 +187,18 @@ class CorrectionAdmin(UserFormMixin, NewsroomAdmin):
     search_fields = ["note"]
     raw_id_fields = ["story", "update"]
     readonly_fields = ["by"]
+
+    def get_queryset(self, request):
+        # A correction of a story in the trash (or of one of its updates) goes with it, and
+        # comes back when the story is restored.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                Q(story__isnull=True) | Q(story__deleted_at__isnull=True),
+                Q(update__isnull=True) | Q(update__story__deleted_at__isnull=True),
+            )
+        )
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (

@@ -5,40 +5,57 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_editorial_groups'),
+        ("articles", "0002_editorial_groups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalliveupdate',
-            name='body',
-            field=markdownx.models.MarkdownxField(help_text='Markdown.', max_length=20000, verbose_name='text'),
+            model_name="historicalliveupdate",
+            name="body",
+            field=markdownx.models.MarkdownxField(
+                help_text="Markdown.", max_length=20000, verbose_name="text"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalstory',
-            name='body',
-            field=markdownx.models.MarkdownxField(blank=True, help_text='Markdown.', max_length=100000, verbose_name='body'),
+            model_name="historicalstory",
+            name="body",
+            field=markdownx.models.MarkdownxField(
+                blank=True, help_text="Markdown.", max_length=100000, verbose_name="body"
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalstory',
-            name='summary',
-            field=markdownx.models.MarkdownxField(blank=True, help_text='Markdown. A short list of the key facts, shown in a box above the story.', max_length=5000, verbose_name='what you need to know'),
+            model_name="historicalstory",
+            name="summary",
+            field=markdownx.models.MarkdownxField(
+                blank=True,
+                help_text="Markdown. A short list of the key facts, shown in a box above the story.",
+                max_length=5000,
+                verbose_name="what you need to know",
+            ),
         ),
         migrations.AlterField(
-            model_name='liveupdate',
-            name='body',
-            field=markdownx.models.MarkdownxField(help_text='Markdown.', max_length=20000, verbose_name='text'),
+            model_name="liveupdate",
+            name="body",
+            field=markdownx.models.MarkdownxField(
+                help_text="Markdown.", max_length=20000, verbose_name="text"
+            ),
         ),
         migrations.AlterField(
-            model_name='story',
-            name='body',
-            field=markdownx.models.MarkdownxField(blank=True, help_text='Markdown.', max_length=100000, verbose_name='body'),
+            model_name="story",
+            name="body",
+            field=markdownx.models.MarkdownxField(
+                blank=True, help_text="Markdown.", max_length=100000, verbose_name="body"
+            ),
         ),
         migrations.AlterField(
-            model_name='story',
-            name='summary',
-            field=markdownx.models.MarkdownxField(blank=True, help_text='Markdown. A short list of the key facts, shown in a box above the story.', max_length=5000, verbose_name='what you need to know'),
+            model_name="story",
+            name="summary",
+            field=markdownx.models.MarkdownxField(
+                blank=True,
+                help_text="Markdown. A short list of the key facts, shown in a box above the story.",
+                max_length=5000,
+                verbose_name="what you need to know",
+            ),
         ),
     ]

@@ -8,56 +8,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0004_publication_rules'),
+        ("articles", "0004_publication_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=150, unique=True, verbose_name='slug')),
-                ('homepage_url', models.URLField(blank=True, max_length=2048, validators=[articles.links.validate_public_url], verbose_name='homepage')),
-                ('kind', models.CharField(choices=[('newspaper', 'Newspaper or magazine'), ('agency', 'News agency'), ('broadcaster', 'Broadcaster'), ('blog', 'Blog or newsletter'), ('social', 'Social network'), ('company', 'Company'), ('official', 'Official body')], default='newspaper', max_length=20, verbose_name='kind')),
-                ('reliability_notes', models.TextField(blank=True, help_text='For the newsroom: corrections it has published, who owns it, its record.', max_length=5000, verbose_name='notes on reliability')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=150, unique=True, verbose_name="slug")),
+                (
+                    "homepage_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="homepage",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("newspaper", "Newspaper or magazine"),
+                            ("agency", "News agency"),
+                            ("broadcaster", "Broadcaster"),
+                            ("blog", "Blog or newsletter"),
+                            ("social", "Social network"),
+                            ("company", "Company"),
+                            ("official", "Official body"),
+                        ],
+                        default="newspaper",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "reliability_notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="For the newsroom: corrections it has published, who owns it, its record.",
+                        max_length=5000,
+                        verbose_name="notes on reliability",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['name'],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='The cited article. Tracking parameters and fragments are removed.', max_length=2048, validators=[articles.links.validate_public_url], verbose_name='address')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('author', models.CharField(blank=True, max_length=200, verbose_name='author')),
-                ('published_at', models.DateTimeField(blank=True, null=True, validators=[articles.models.base.validate_plausible_time], verbose_name='published')),
-                ('time_zone', models.CharField(blank=True, help_text='The zone the source reported its time in, e.g. America/New_York.', max_length=64, validators=[articles.models.base.validate_time_zone], verbose_name="source's time zone")),
-                ('accessed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='accessed')),
-                ('quote', models.TextField(blank=True, help_text='The passage the story quotes, as the source wrote it.', max_length=5000, verbose_name='quoted extract')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('archived_url', models.URLField(blank=True, help_text='A copy kept elsewhere, e.g. by the Wayback Machine.', max_length=2048, validators=[articles.links.validate_public_url], verbose_name='external archive')),
-                ('warc_file', models.FileField(blank=True, upload_to='captures/', verbose_name='WARC capture')),
-                ('readable_text', models.TextField(blank=True, editable=False, verbose_name='readable text')),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='HTTP status')),
-                ('captured_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='captured')),
-                ('capture_state', models.CharField(choices=[('none', 'Not archived'), ('pending', 'Archiving'), ('done', 'Archived'), ('failed', 'Archiving failed')], default='none', editable=False, max_length=10, verbose_name='capture')),
-                ('capture_error', models.TextField(blank=True, editable=False, verbose_name='capture error')),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='articles.story', verbose_name='story')),
-                ('via', models.ForeignKey(blank=True, help_text='The citation of this story through which the article reached us.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='relays', to='articles.citation', verbose_name='via')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='articles.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="The cited article. Tracking parameters and fragments are removed.",
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="address",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("author", models.CharField(blank=True, max_length=200, verbose_name="author")),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        null=True,
+                        validators=[articles.models.base.validate_plausible_time],
+                        verbose_name="published",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        blank=True,
+                        help_text="The zone the source reported its time in, e.g. America/New_York.",
+                        max_length=64,
+                        validators=[articles.models.base.validate_time_zone],
+                        verbose_name="source's time zone",
+                    ),
+                ),
+                (
+                    "accessed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="accessed"
+                    ),
+                ),
+                (
+                    "quote",
+                    models.TextField(
+                        blank=True,
+                        help_text="The passage the story quotes, as the source wrote it.",
+                        max_length=5000,
+                        verbose_name="quoted extract",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "archived_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="A copy kept elsewhere, e.g. by the Wayback Machine.",
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="external archive",
+                    ),
+                ),
+                (
+                    "warc_file",
+                    models.FileField(
+                        blank=True, upload_to="captures/", verbose_name="WARC capture"
+                    ),
+                ),
+                (
+                    "readable_text",
+                    models.TextField(blank=True, editable=False, verbose_name="readable text"),
+                ),
+                (
+                    "http_status",
+                    models.PositiveSmallIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="HTTP status"
+                    ),
+                ),
+                (
+                    "captured_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="captured"
+                    ),
+                ),
+                (
+                    "capture_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "Not archived"),
+                            ("pending", "Archiving"),
+                            ("done", "Archived"),
+                            ("failed", "Archiving failed"),
+                        ],
+                        default="none",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="capture",
+                    ),
+                ),
+                (
+                    "capture_error",
+                    models.TextField(blank=True, editable=False, verbose_name="capture error"),
+                ),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="articles.story",
+                        verbose_name="story",
+                    ),
+                ),
+                (
+                    "via",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The citation of this story through which the article reached us.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="relays",
+                        to="articles.citation",
+                        verbose_name="via",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations",
+                        to="articles.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'citation',
-                'verbose_name_plural': 'citations',
-                'ordering': ['position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('story', 'url'), name='one_citation_per_article')],
+                "verbose_name": "citation",
+                "verbose_name_plural": "citations",
+                "ordering": ["position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("story", "url"), name="one_citation_per_article"
+                    )
+                ],
             },
         ),
     ]

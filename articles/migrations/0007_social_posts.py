@@ -10,48 +10,208 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0006_source_permissions'),
+        ("articles", "0006_source_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SocialPost',
+            name="SocialPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('url', models.URLField(help_text='Paste the post’s address: the platform is recognised, tracking parameters are removed, and each post is kept once.', max_length=2048, unique=True, validators=[articles.embeds.validate_post_url], verbose_name='address')),
-                ('key', models.CharField(editable=False, max_length=200, unique=True)),
-                ('platform', models.CharField(choices=articles.embeds.platform_choices, editable=False, max_length=20, verbose_name='platform')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='author')),
-                ('author_handle', models.CharField(blank=True, help_text='e.g. @gdb or @user@mastodon.social', max_length=200, verbose_name='handle')),
-                ('author_url', models.URLField(blank=True, max_length=2048, validators=[articles.links.validate_public_url], verbose_name='author’s page')),
-                ('text', models.TextField(blank=True, help_text='Plain text, as posted. Web addresses become links; nothing else is markup.', max_length=5000, verbose_name='text')),
-                ('text_html', models.TextField(blank=True, editable=False)),
-                ('posted_at', models.DateTimeField(blank=True, null=True, validators=[articles.models.base.validate_plausible_time], verbose_name='posted')),
-                ('language', models.CharField(blank=True, help_text='e.g. en, fr.', max_length=12, verbose_name='language')),
-                ('media', models.JSONField(blank=True, default=list, help_text='Pictures and videos of the post, kept as addresses for a later capture: readers never load them from the platform.', validators=[articles.models.social.validate_media], verbose_name='media')),
-                ('thumbnail', models.ImageField(blank=True, editable=False, height_field='thumbnail_height', upload_to='social/', verbose_name='thumbnail', width_field='thumbnail_width')),
-                ('thumbnail_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('thumbnail_height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('is_reconstructed', models.BooleanField(default=False, help_text='The text was written from reports, not copied from the post: readers are told.', verbose_name='reconstructed')),
-                ('captured_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='captured')),
-                ('capture_state', models.CharField(choices=[('none', 'Entered by hand'), ('pending', 'Capturing'), ('done', 'Captured'), ('failed', 'Capture failed')], default='none', editable=False, max_length=10, verbose_name='capture')),
-                ('capture_error', models.TextField(blank=True, editable=False, verbose_name='capture error')),
-                ('availability', models.CharField(choices=[('available', 'Available'), ('deleted', 'Deleted or made private at the source'), ('unknown', 'Unknown')], default='unknown', editable=False, max_length=10, verbose_name='at the source')),
-                ('checked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last checked')),
-                ('last_seen_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last seen')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('captured_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='captured by')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Paste the post’s address: the platform is recognised, tracking parameters are removed, and each post is kept once.",
+                        max_length=2048,
+                        unique=True,
+                        validators=[articles.embeds.validate_post_url],
+                        verbose_name="address",
+                    ),
+                ),
+                ("key", models.CharField(editable=False, max_length=200, unique=True)),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=articles.embeds.platform_choices,
+                        editable=False,
+                        max_length=20,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "author_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="author"),
+                ),
+                (
+                    "author_handle",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. @gdb or @user@mastodon.social",
+                        max_length=200,
+                        verbose_name="handle",
+                    ),
+                ),
+                (
+                    "author_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=2048,
+                        validators=[articles.links.validate_public_url],
+                        verbose_name="author’s page",
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain text, as posted. Web addresses become links; nothing else is markup.",
+                        max_length=5000,
+                        verbose_name="text",
+                    ),
+                ),
+                ("text_html", models.TextField(blank=True, editable=False)),
+                (
+                    "posted_at",
+                    models.DateTimeField(
+                        blank=True,
+                        null=True,
+                        validators=[articles.models.base.validate_plausible_time],
+                        verbose_name="posted",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True, help_text="e.g. en, fr.", max_length=12, verbose_name="language"
+                    ),
+                ),
+                (
+                    "media",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Pictures and videos of the post, kept as addresses for a later capture: readers never load them from the platform.",
+                        validators=[articles.models.social.validate_media],
+                        verbose_name="media",
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.ImageField(
+                        blank=True,
+                        editable=False,
+                        height_field="thumbnail_height",
+                        upload_to="social/",
+                        verbose_name="thumbnail",
+                        width_field="thumbnail_width",
+                    ),
+                ),
+                (
+                    "thumbnail_width",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "thumbnail_height",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "is_reconstructed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The text was written from reports, not copied from the post: readers are told.",
+                        verbose_name="reconstructed",
+                    ),
+                ),
+                (
+                    "captured_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="captured"
+                    ),
+                ),
+                (
+                    "capture_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "Entered by hand"),
+                            ("pending", "Capturing"),
+                            ("done", "Captured"),
+                            ("failed", "Capture failed"),
+                        ],
+                        default="none",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="capture",
+                    ),
+                ),
+                (
+                    "capture_error",
+                    models.TextField(blank=True, editable=False, verbose_name="capture error"),
+                ),
+                (
+                    "availability",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("deleted", "Deleted or made private at the source"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="at the source",
+                    ),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last checked"
+                    ),
+                ),
+                (
+                    "last_seen_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last seen"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "captured_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="captured by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'social post',
-                'verbose_name_plural': 'social posts',
-                'ordering': ['-posted_at', '-id'],
+                "verbose_name": "social post",
+                "verbose_name_plural": "social posts",
+                "ordering": ["-posted_at", "-id"],
             },
         ),
     ]

@@ -117,61 +117,90 @@ def fill_body_text(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0007_archives_and_correction_history'),
+        ("articles", "0007_archives_and_correction_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalstory',
-            name='search_title',
-            field=models.CharField(blank=True, help_text='Optional: the title search engines show, when it should differ from the headline.', max_length=80, verbose_name='search title'),
+            model_name="historicalstory",
+            name="search_title",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the title search engines show, when it should differ from the headline.",
+                max_length=80,
+                verbose_name="search title",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstory',
-            name='social_description',
-            field=models.CharField(blank=True, help_text='Optional: the text of that card; the standfirst otherwise.', max_length=300, verbose_name='social description'),
+            model_name="historicalstory",
+            name="social_description",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the text of that card; the standfirst otherwise.",
+                max_length=300,
+                verbose_name="social description",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstory',
-            name='social_title',
-            field=models.CharField(blank=True, help_text='Optional: the title of the card a shared link shows on social networks.', max_length=100, verbose_name='social title'),
+            model_name="historicalstory",
+            name="social_title",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the title of the card a shared link shows on social networks.",
+                max_length=100,
+                verbose_name="social title",
+            ),
         ),
         migrations.AddField(
-            model_name='liveupdate',
-            name='body_text',
+            model_name="liveupdate",
+            name="body_text",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name='liveupdate',
-            name='search_vector',
+            model_name="liveupdate",
+            name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='story',
-            name='body_text',
+            model_name="story",
+            name="body_text",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name='story',
-            name='search_title',
-            field=models.CharField(blank=True, help_text='Optional: the title search engines show, when it should differ from the headline.', max_length=80, verbose_name='search title'),
+            model_name="story",
+            name="search_title",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the title search engines show, when it should differ from the headline.",
+                max_length=80,
+                verbose_name="search title",
+            ),
         ),
         migrations.AddField(
-            model_name='story',
-            name='search_vector',
+            model_name="story",
+            name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='story',
-            name='social_description',
-            field=models.CharField(blank=True, help_text='Optional: the text of that card; the standfirst otherwise.', max_length=300, verbose_name='social description'),
+            model_name="story",
+            name="social_description",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the text of that card; the standfirst otherwise.",
+                max_length=300,
+                verbose_name="social description",
+            ),
         ),
         migrations.AddField(
-            model_name='story',
-            name='social_title',
-            field=models.CharField(blank=True, help_text='Optional: the title of the card a shared link shows on social networks.', max_length=100, verbose_name='social title'),
+            model_name="story",
+            name="social_title",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: the title of the card a shared link shows on social networks.",
+                max_length=100,
+                verbose_name="social title",
+            ),
         ),
         UnaccentExtension(),
         migrations.RunPython(

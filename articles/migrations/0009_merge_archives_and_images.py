@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0007_archives_and_correction_history'),
-        ('articles', '0008_image_permissions'),
+        ("articles", "0007_archives_and_correction_history"),
+        ("articles", "0008_image_permissions"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0008_social_post_permissions'),
-        ('articles', '0009_merge_archives_and_images'),
+        ("articles", "0008_social_post_permissions"),
+        ("articles", "0009_merge_archives_and_images"),
     ]
 
-    operations = [
-    ]
+    operations = []

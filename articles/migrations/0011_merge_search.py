@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0008_search'),
-        ('articles', '0010_merge_social_posts'),
+        ("articles", "0008_search"),
+        ("articles", "0010_merge_social_posts"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,23 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0011_merge_search'),
+        ("articles", "0011_merge_search"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='imagerendition',
-            name='one_rendition_per_format_and_width',
+            model_name="imagerendition",
+            name="one_rendition_per_format_and_width",
         ),
         migrations.AddField(
-            model_name='imagerendition',
-            name='crop',
-            field=models.CharField(blank=True, default='', max_length=5),
+            model_name="imagerendition",
+            name="crop",
+            field=models.CharField(blank=True, default="", max_length=5),
         ),
         migrations.AddConstraint(
-            model_name='imagerendition',
-            constraint=models.UniqueConstraint(fields=('image', 'format', 'width', 'crop'), name='one_rendition_per_format_width_and_crop'),
+            model_name="imagerendition",
+            constraint=models.UniqueConstraint(
+                fields=("image", "format", "width", "crop"),
+                name="one_rendition_per_format_width_and_crop",
+            ),
         ),
     ]

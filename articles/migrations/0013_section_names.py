@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0012_image_crops'),
+        ("articles", "0012_image_crops"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='section',
-            name='names',
-            field=models.JSONField(blank=True, default=dict, verbose_name='names in other languages'),
+            model_name="section",
+            name="names",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="names in other languages"
+            ),
         ),
     ]

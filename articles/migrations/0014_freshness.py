@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0013_section_names'),
+        ("articles", "0013_section_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Freshness',
+            name="Freshness",
             fields=[
-                ('scope', models.CharField(max_length=300, primary_key=True, serialize=False)),
-                ('generation', models.BigIntegerField()),
-                ('changed_at', models.DateTimeField()),
+                ("scope", models.CharField(max_length=300, primary_key=True, serialize=False)),
+                ("generation", models.BigIntegerField()),
+                ("changed_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name_plural': 'freshness',
+                "verbose_name_plural": "freshness",
             },
         ),
     ]

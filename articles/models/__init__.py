@@ -20,7 +20,15 @@ from articles.models.images import (
 )
 from articles.models.social import SocialPost, SocialPostQuerySet
 from articles.models.sources import Citation, Source
-from articles.models.stories import PUBLIC_STATUSES, Author, Byline, Section, Story, StoryQuerySet
+from articles.models.stories import (
+    PUBLIC_STATUSES,
+    Author,
+    Byline,
+    PreviewLink,
+    Section,
+    Story,
+    StoryQuerySet,
+)
 from articles.models.updates import Correction, LiveUpdate, LiveUpdateQuerySet
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "ImageRendition",
     "LiveUpdate",
     "LiveUpdateQuerySet",
+    "PreviewLink",
     "Section",
     "SocialPost",
     "SocialPostQuerySet",

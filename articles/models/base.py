@@ -3,11 +3,14 @@
 import functools
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from articles.rendering import images_without_alt, render_markdown, without_control_characters
 
@@ -33,7 +36,9 @@ class VersionedModel(models.Model):
     def save(self, *args, expected_version=None, **kwargs):
         with transaction.atomic():
             if self.pk and not self._state.adding:
-                row = type(self)._default_manager.filter(pk=self.pk)
+                # The base manager: a row in the trash is still claimed (restoring it must move
+                # every cache keyed on its version).
+                row = type(self)._base_manager.filter(pk=self.pk)
                 claim = row if expected_version is None else row.filter(version=expected_version)
                 if claim.update(version=F("version") + 1):
                     self.version = row.values_list("version", flat=True).get()
@@ -79,6 +84,137 @@ class CleanTextModel(models.Model):
                 errors[field.name] = error.error_list
         if errors:
             raise ValidationError(errors)
+
+
+# Fields that move on every save without saying anything about the content: a save that changes
+# only these records no history (simple-history would record every save).
+UNRECORDED_CHANGES = frozenset(
+    {"version", "updated_at", "changed_at", "edited_at", "checked_at", "last_seen_at"}
+)
+
+
+def _comparable(value):
+    return value.name if isinstance(value, FieldFile) else value
+
+
+class ChangedOnlyHistory(HistoricalRecords):
+    """django-simple-history, less the records of saves that change nothing.
+
+    Each record says who changed what and when; a save from a form submitted unchanged, a
+    cache-touching `save(update_fields=["updated_at"])` or a capture that found the same text
+    would otherwise bury the real changes in identical rows. The comparison is with the
+    latest record (one indexed query per save), field by field.
+    """
+
+    def create_historical_record(self, instance, history_type, using=None):
+        if history_type == "~":
+            names = [
+                field.attname
+                for field in self.fields_included(instance)
+                if field.attname not in UNRECORDED_CHANGES
+            ]
+            last = getattr(instance, self.manager_name).values(*names).first()
+            if last is not None and all(
+                last[name] == _comparable(getattr(instance, name)) for name in names
+            ):
+                return
+        super().create_historical_record(instance, history_type, using=using)
+
+
+class TrashQuerySet(models.QuerySet):
+    def trashed(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class KeptManager(models.Manager.from_queryset(TrashQuerySet)):
+    """The default manager of a model with a trash: rows in the trash do not exist for it.
+
+    Being the default, it is what every queryset starts from (readers' pages, feeds, search,
+    sitemaps, the API, related managers such as `story.citations`, the admin's lists and
+    forms), so none of them has to remember the trash. `all_objects` sees everything.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class TrashModel(models.Model):
+    """A row deleted by an editor goes to the trash, from which it can be restored.
+
+    Only `articles.publishing` moves rows in and out of the trash (and empties it): readers'
+    pages and caches must follow. The uniqueness checks look into the trash too, so a new row
+    can never take a trashed one's slug or address and make its restore impossible.
+    """
+
+    deleted_at = models.DateTimeField(
+        _("moved to the trash"), null=True, blank=True, editable=False
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moved to the trash by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_trashed(self):
+        return self.deleted_at is not None
+
+    def _perform_unique_checks(self, unique_checks):
+        errors = super()._perform_unique_checks(unique_checks)
+        for model_class, unique_check in unique_checks:
+            key = unique_check[0] if len(unique_check) == 1 else NON_FIELD_ERRORS
+            if key in errors:
+                continue
+            lookup = {}
+            for name in unique_check:
+                value = getattr(self, self._meta.get_field(name).attname)
+                if value is None or value == "":
+                    break
+                lookup[name] = value
+            else:
+                if self._in_trash(model_class, lookup):
+                    errors.setdefault(key, []).append(TRASHED_DUPLICATE)
+        return errors
+
+    def validate_constraints(self, exclude=None):
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for constraint in self._meta.constraints:
+            fields = getattr(constraint, "fields", ())
+            if not isinstance(constraint, models.UniqueConstraint) or constraint.condition:
+                continue
+            if not fields or set(fields) & set(exclude or ()) or NON_FIELD_ERRORS in errors:
+                continue
+            lookup = {name: getattr(self, self._meta.get_field(name).attname) for name in fields}
+            if None not in lookup.values() and self._in_trash(type(self), lookup):
+                errors.setdefault(NON_FIELD_ERRORS, []).append(TRASHED_DUPLICATE)
+        if errors:
+            raise ValidationError(errors)
+
+    def _in_trash(self, model_class, lookup):
+        rows = model_class.all_objects.trashed().filter(**lookup)
+        if self.pk is not None:
+            rows = rows.exclude(pk=self.pk)
+        return rows.exists()
+
+
+TRASHED_DUPLICATE = ValidationError(
+    _(
+        "An item in the trash already has this value: restore it from the trash, or ask an "
+        "editor to empty it from the trash first."
+    ),
+    code="unique_in_trash",
+)
 
 
 def validate_plausible_time(value):

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from articles.models.base import CleanTextModel
+from articles.models.base import ChangedOnlyHistory, CleanTextModel
 
 # The IPTC NewsCodes vocabulary "Digital Source Type": each term is this prefix plus its code.
 IPTC_DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -151,6 +151,7 @@ class Image(CleanTextModel):
     # Any change readers would see (its text, its renditions) moves it: pages key on it.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = ChangedOnlyHistory()
     objects = ImageQuerySet.as_manager()
 
     class Meta:

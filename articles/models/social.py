@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import embeds
 from articles.links import validate_public_url
-from articles.models.base import CleanTextModel, VersionedModel, validate_plausible_time
+from articles.models.base import (
+    ChangedOnlyHistory,
+    CleanTextModel,
+    TrashModel,
+    TrashQuerySet,
+    VersionedModel,
+    validate_plausible_time,
+)
 from articles.rendering import render_post_text
 
 MAX_URL_LENGTH = 2048
@@ -39,7 +46,7 @@ def validate_media(value):
             )
 
 
-class SocialPostQuerySet(models.QuerySet):
+class SocialPostQuerySet(TrashQuerySet):
     def for_html(self, *fragments):
         """The snapshots the placeholders of these HTML fragments name, in one query (none
         when there is no placeholder): what a page's cards are rendered from."""
@@ -56,7 +63,14 @@ class SocialPostQuerySet(models.QuerySet):
         return self.filter(platform__in=[p.key for p in embeds.PLATFORMS if p.capture])
 
 
-class SocialPost(CleanTextModel, VersionedModel):
+class SocialPostManager(models.Manager.from_queryset(SocialPostQuerySet)):
+    """A snapshot in the trash is not shown: pages that embed it show a plain link card."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SocialPost(TrashModel, CleanTextModel, VersionedModel):
     """A post from a social network as it was when Newsroom kept it: the card readers see
     renders from here, never from the platform, and survives the post's deletion."""
 
@@ -167,7 +181,9 @@ class SocialPost(CleanTextModel, VersionedModel):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = SocialPostQuerySet.as_manager()
+    history = ChangedOnlyHistory(excluded_fields=["text_html"])
+    objects = SocialPostManager()
+    all_objects = SocialPostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at", "-id"]
@@ -197,7 +213,8 @@ class SocialPost(CleanTextModel, VersionedModel):
             with contextlib.suppress(ValueError):  # the field's validator reports it
                 self._normalise()
         duplicate = (
-            SocialPost.objects.filter(key=self.key).exclude(pk=self.pk).first()
+            # The trash too: restoring a trashed snapshot must stay possible.
+            SocialPost.all_objects.filter(key=self.key).exclude(pk=self.pk).first()
             if self.key
             else None
         )

@@ -15,7 +15,15 @@ from articles.links import (
     site_key,
     validate_public_url,
 )
-from articles.models.base import CleanTextModel, validate_plausible_time, validate_time_zone
+from articles.models.base import (
+    ChangedOnlyHistory,
+    CleanTextModel,
+    KeptManager,
+    TrashModel,
+    TrashQuerySet,
+    validate_plausible_time,
+    validate_time_zone,
+)
 from articles.models.stories import Story
 
 MAX_URL_LENGTH = 2048
@@ -82,7 +90,7 @@ class Source(CleanTextModel):
         return reverse("articles:source", args=[self.slug])
 
 
-class Citation(CleanTextModel):
+class Citation(TrashModel, CleanTextModel):
     """An article a story cites: where it was published, what it says, and the copy we keep."""
 
     class Capture(models.TextChoices):
@@ -153,6 +161,11 @@ class Citation(CleanTextModel):
         _("capture"), max_length=10, choices=Capture.choices, default=Capture.NONE, editable=False
     )
     capture_error = models.TextField(_("capture error"), blank=True, editable=False)
+
+    # The page's text as captured is the capture's, not an edit: kept out of the history.
+    history = ChangedOnlyHistory(excluded_fields=["readable_text"])
+    objects = KeptManager()
+    all_objects = TrashQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

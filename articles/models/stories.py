@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
-from simple_history.models import HistoricalRecords
 
 from articles.models.base import (
+    ChangedOnlyHistory,
     CleanTextModel,
+    TrashModel,
+    TrashQuerySet,
     VersionedModel,
     markdown_alt_errors,
     time_zone_choices,
@@ -109,7 +111,7 @@ class Author(CleanTextModel):
         return reverse("articles:author", args=[self.slug])
 
 
-class StoryQuerySet(models.QuerySet):
+class StoryQuerySet(TrashQuerySet):
     def due(self):
         """Its publication time has come (a future `published_at` is a schedule)."""
         return self.filter(published_at__lte=timezone.now())
@@ -142,14 +144,23 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
-class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+class AllStoriesManager(models.Manager.from_queryset(StoryQuerySet)):
+    """Every story, the trash's included (the trash's own pages, restore, emptying)."""
+
     def get_queryset(self):
         # The search vector belongs to the database (a trigger writes it): never loaded, so
         # never sent back by a save, and a story page does not carry its index entry around.
         return super().get_queryset().defer("search_vector")
 
 
-class Story(CleanTextModel, VersionedModel):
+class StoryManager(AllStoriesManager):
+    """The default: a story in the trash does not exist for any page, feed, list or form."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Story(TrashModel, CleanTextModel, VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -273,10 +284,11 @@ class Story(CleanTextModel, VersionedModel):
         help_text=_("Shown to readers in place of a withdrawn story."),
     )
 
-    history = HistoricalRecords(
+    history = ChangedOnlyHistory(
         excluded_fields=["body_html", "summary_html", "body_text", "search_vector"]
     )
     objects = StoryManager()
+    all_objects = AllStoriesManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -347,7 +359,8 @@ class Story(CleanTextModel, VersionedModel):
     def is_visible(self):
         """Would readers see it: the rule of `Story.objects.published()`, for one row."""
         return (
-            self.status == self.Status.PUBLISHED
+            self.deleted_at is None
+            and self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
@@ -396,3 +409,57 @@ class Byline(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def usable(self):
+        """Not revoked and not expired: the links that still open their story's preview."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A draft's preview shared with someone outside the newsroom (a source checking a quote,
+    a lawyer): the address carries a signed token naming this row, so the link expires on
+    its own (`expires_at`, also bounded by the signature's age) and is revoked by its row."""
+
+    story = models.ForeignKey(
+        Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="preview_links"
+    )
+    note = models.CharField(
+        _("for whom"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who the link was sent to, for the record."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+
+    def __str__(self):
+        return self.note or f"#{self.pk}"
+
+    @property
+    def is_usable(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()

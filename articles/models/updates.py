@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
-from simple_history.models import HistoricalRecords
 
 from articles.models.base import (
+    ChangedOnlyHistory,
     CleanTextModel,
     VersionedModel,
     markdown_alt_errors,
@@ -22,6 +22,10 @@ from articles.rendering import excerpt, plain_text, render_markdown
 
 
 class LiveUpdateQuerySet(models.QuerySet):
+    def trashed(self):
+        """Deleted: the trash, from which an update can be restored."""
+        return self.filter(deleted_at__isnull=False)
+
     def active(self):
         """Not deleted: what the desk and the admin list (deletion is soft, and can be undone)."""
         return self.filter(deleted_at__isnull=True)
@@ -111,11 +115,21 @@ class LiveUpdate(CleanTextModel, VersionedModel):
         related_name="+",
     )
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    # An update's trash: soft deletion, which the desk can undo (publishing.delete_update).
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # The polling cursor: bumped by every save, never before publication time.
     changed_at = models.DateTimeField(editable=False, db_index=True, default=timezone.now)
 
-    history = HistoricalRecords(
+    history = ChangedOnlyHistory(
         excluded_fields=["body_html", "changed_at", "body_text", "search_vector"]
     )
     objects = LiveUpdateManager()
@@ -239,7 +253,7 @@ class Correction(CleanTextModel):
         related_name="+",
     )
     # Who wrote, changed or deleted a correction, and what it said before.
-    history = HistoricalRecords()
+    history = ChangedOnlyHistory()
 
     class Meta:
         ordering = ["corrected_at", "id"]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import archiving, embeds, freshness
+from articles import archiving, embeds, freshness, previews
 from articles.egress import Fetched
 from articles.management.commands._demo_images import demo_image
 from articles.models import (
@@ -373,6 +373,7 @@ class Command(BaseCommand):
         self._social_posts()
         story = self._story(sections["tech"], authors, uploader=admin)
         self._other_story(sections["economie"], authors[0])
+        link = self._history_trash_and_preview(story, sections["tech"], authors)
         # The demo writes its rows directly: every page it touched gets a new freshness
         # generation, so a server already running shows the demo as loaded, not a cached page.
         freshness.bump(slugs=Story.objects.values_list("slug", flat=True), lists=True)
@@ -386,11 +387,18 @@ class Command(BaseCommand):
             "sitemaps: /sitemap.xml, /sitemap-news.xml · read API: /api/v1/stories "
             "(OpenAPI: /api/v1/openapi.json, browsable: /api/v1/docs)"
         )
+        self.stdout.write(
+            "History: the story's History page in the admin (What changed: word by word) · "
+            "trash: /admin/articles/liveupdate/trash/ · a draft's preview link for outside "
+            f"the newsroom: {previews.url(link)}"
+        )
 
     def _story(self, section, authors, uploader=None):
-        story = Story.objects.filter(slug="openai-licencie-sam-altman").first() or Story(
+        # all_objects: a demo story someone put in the trash comes back out of it.
+        story = Story.all_objects.filter(slug="openai-licencie-sam-altman").first() or Story(
             slug="openai-licencie-sam-altman"
         )
+        story.deleted_at = story.deleted_by = None
         story.featured_image = demo_image("boardroom", uploader)
         timeline = demo_image("timeline", uploader)
         story.headline = "Le conseil d’administration d’OpenAI renvoie Sam Altman et Greg Brockman"
@@ -460,8 +468,10 @@ class Command(BaseCommand):
     def _social_posts(self):
         for item in SOCIAL_POSTS:
             url = embeds.recognise(item["url"]).url
-            SocialPost.objects.update_or_create(
-                url=url, defaults={key: value for key, value in item.items() if key != "url"}
+            SocialPost.all_objects.update_or_create(
+                url=url,
+                defaults={key: value for key, value in item.items() if key != "url"}
+                | {"deleted_at": None, "deleted_by": None},
             )
 
     def _citations(self, story):
@@ -515,9 +525,10 @@ class Command(BaseCommand):
         archiving.keep(citation, fetched, captured_at=citation.accessed_at)
 
     def _other_story(self, section, author):
-        story = Story.objects.filter(slug="qui-est-emmett-shear").first() or Story(
+        story = Story.all_objects.filter(slug="qui-est-emmett-shear").first() or Story(
             slug="qui-est-emmett-shear"
         )
+        story.deleted_at = story.deleted_by = None
         story.headline = "Qui est Emmett Shear, le patron intérimaire d’OpenAI ?"
         story.standfirst = "Le cofondateur de Twitch hérite d’une entreprise en pleine crise."
         story.body = (
@@ -533,3 +544,46 @@ class Command(BaseCommand):
         Byline.objects.update_or_create(story=story, author=author, defaults={"position": 0})
         Story.objects.filter(pk=story.pk).update(updated_at=story.published_at)
         return story
+
+    def _history_trash_and_preview(self, story, section, authors):
+        """What history, the trash and preview links look like: the story's headline as the
+        reporter first wrote it, then the editor's (a version to compare and restore), a
+        duplicate update the desk put in the trash, and a reporter's draft with a preview link
+        for a source outside the newsroom."""
+        editor, reporter, livedesk = (author.user for author in authors)
+        if not story.history.filter(history_user=reporter).exists():
+            current = story.headline
+            story.headline = "OpenAI renvoie Sam Altman"
+            story._history_user = reporter
+            story.save()
+            story.headline = current
+            story._history_user = editor
+            story.save()
+        duplicate = LiveUpdate.objects.filter(story=story, title="Doublon").first()
+        if duplicate is None:
+            duplicate = LiveUpdate.objects.create(
+                story=story,
+                title="Doublon",
+                body="Greg Brockman annonce sa démission (publié deux fois par erreur).",
+                published_at=utc(2023, 11, 18, 0, 10),
+                author=authors[2],
+            )
+        if duplicate.deleted_at is None:
+            # The desk's own delete: the trash's "who and when".
+            LiveUpdate.objects.filter(pk=duplicate.pk).update(
+                deleted_at=utc(2023, 11, 18, 0, 12), deleted_by=livedesk
+            )
+        draft = Story.all_objects.filter(slug="lettre-des-salaries-openai").first() or Story(
+            slug="lettre-des-salaries-openai", created_by=reporter
+        )
+        draft.headline = "Brouillon : la lettre des salariés d’OpenAI"
+        draft.body = "Plus de 700 salariés menacent de partir si le conseil ne démissionne pas."
+        draft.section = section
+        draft.status = Story.Status.DRAFT
+        draft.published_at = None
+        draft.deleted_at = None
+        draft.save()
+        link = draft.preview_links.usable().first()
+        return link or previews.create_link(
+            story=draft, by=reporter, note="Pour vérification par une source"
+        )
