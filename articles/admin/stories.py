@@ -79,9 +79,12 @@ class AuthorAdmin(FreshPagesMixin, NewsroomAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BylineInline(PartOfTheStoryInline, admin.TabularInline):
+class BylineInline(PartOfTheStoryInline, admin.StackedInline):
+    """Stacked, with no empty form shown: a tabular inline's fields have no labels of their
+    own, and an empty autocomplete has no accessible name (axe-core, tests/browser/test_axe.py)."""
+
     model = Byline
-    extra = 1
+    extra = 0
     autocomplete_fields = ["author"]
     verbose_name = _("author")
     verbose_name_plural = _("byline (in order)")
