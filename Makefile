@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 python3 \
 	   $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	   command -v $$c; break; fi; done)
 
-.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark search-benchmark fuzz loadtest
+.PHONY: install install-dev run test check lint migrate demo messages clean benchmark race archive-benchmark image-benchmark search-benchmark bench bench-render nginx-test lighthouse fuzz loadtest
 
 define make_venv
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found: install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -76,6 +76,26 @@ messages: install-dev
 
 benchmark: install
 	$(PY) scripts/benchmark.py
+
+# The story page (cached, uncached, through nginx), the poll (fresh and 304) and the home page
+# against Django's hello view on the same gunicorn, with wrk on 127.0.0.1: req/s, p50/p99 and
+# server CPU per request, as ratios of hello. SQLite, then PostgreSQL + Redis when DATABASE_URL
+# (a scratch database: it is emptied) and REDIS_URL are set. Needs wrk and nginx. Not in CI.
+bench: install
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# In-process render cost of the story page for 10, 200 and 1,000 updates (no server).
+bench-render: install-dev
+	$(PY) scripts/bench_render.py $(BENCH_ARGS)
+
+# deploy/nginx.conf in front of gunicorn: micro-caching, revalidation, stale copies.
+nginx-test: install-dev
+	DJANGO_CONN_MAX_AGE=0 $(PY) -m pytest tests/test_nginx.py -q $(PYTEST_ARGS)
+
+# Lighthouse 12.2.3 (npm) on Debian's chromium, mobile profile: the demo story, an update's
+# page and the home page. Not in CI.
+lighthouse: install
+	$(PY) scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 # One capture of a 2 MB cited page from a server on 127.0.0.1: time and peak memory.
 archive-benchmark: install-dev

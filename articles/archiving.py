@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from articles import egress
+from articles import egress, freshness
 from articles.models import Citation
 from articles.rendering import without_control_characters
 
@@ -50,6 +50,7 @@ def save(citation):
     the background (the same rule for the story's inline and the Citation admin)."""
     stored_url = Citation.objects.filter(pk=citation.pk).values_list("url", flat=True).first()
     citation.save()
+    freshness.bump_stories(story_ids=[citation.story_id], lists=True)
     if citation.url != stored_url:
         queue(citation)
 
@@ -124,7 +125,10 @@ def keep(citation, fetched, *, captured_at=None):
     )
     if not updated:  # deleted while it was being fetched: keep nothing of it
         default_storage.delete(name)
-    elif previous and previous != name:
+        return
+    # The story's Sources list links the archived copy now.
+    freshness.bump_stories(story_ids=[citation.story_id])
+    if previous and previous != name:
         default_storage.delete(previous)
 
 
@@ -135,6 +139,7 @@ def _fail(citation, message, *, status=None):
         capture_error=message[:1000],
         http_status=status,
     )
+    freshness.bump_stories(story_ids=[citation.story_id])
 
 
 def _reload(citation):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import ImageCms, UnidentifiedImageError, features
 
+from articles import freshness
 from articles.models import Image, ImageRendition
 from articles.rendering import Picture, image_sources
 
@@ -499,6 +500,7 @@ def delete_files(names):
 
 def delete_image(image):
     names = [image.file.name, *image.renditions.values_list("file", flat=True)]
+    freshness.image_changed(image)
     image.delete()
     delete_files(names)
 
@@ -597,7 +599,8 @@ def make_renditions(image_id):
             if locked is None or locked.renditions.exists():
                 raise _AlreadyMade
             ImageRendition.objects.bulk_create(made)
-            locked.save(update_fields=["updated_at"])  # pages showing it render anew
+            locked.save(update_fields=["updated_at"])
+            freshness.image_changed(locked)  # pages showing it render anew
     except BaseException as error:
         for rendition in made:
             default_storage.delete(rendition.file.name)

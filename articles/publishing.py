@@ -17,7 +17,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles import embeds, permissions
+from articles import embeds, freshness, permissions
 from articles.models import PUBLIC_STATUSES, Citation, Correction, LiveUpdate, SocialPost, Story
 
 # A correction is made, not scheduled; a minute covers clocks that disagree.
@@ -132,6 +132,14 @@ def save_story(*, story, by, expected_version=None):
     _set_live(story, wanted["is_live"])
     _stamp_history(story, by)
     story.save(expected_version=expected_version)
+    # Its pages and the lists: under the old address too, should a draft's slug have changed.
+    # Its updates' stored fragments print its zone, address and language.
+    reframed = stored is None or any(
+        getattr(stored, name) != getattr(story, name) for name in ("slug", "time_zone", "language")
+    )
+    freshness.bump(
+        slugs={story.slug, stored.slug if stored else ""}, lists=True, fragments=reframed
+    )
     return story
 
 
@@ -143,6 +151,7 @@ def _change_story(story, by, change, *, allowed):
     change(stored)
     _stamp_history(stored, by)
     stored.save(update_fields=[*STORY_STATE_FIELDS, "withdrawal_note", "updated_at"])
+    freshness.bump(slugs=[stored.slug], lists=True)
     for field in [*STORY_STATE_FIELDS, "withdrawal_note", "version", "updated_at"]:
         setattr(story, field, getattr(stored, field))
     return True
@@ -297,6 +306,7 @@ def post_new_update(*, update, by, confirm_time=False):
         _pin_alone(update, now)
     _stamp_history(update, by)
     update.save()
+    freshness.bump(slugs=[stored.slug])
     return update
 
 
@@ -326,6 +336,7 @@ def edit_update(*, update, by, expected_version=None, correction_note=""):
     update.save(expected_version=expected_version)
     if correction_note:
         Correction.objects.create(update=update, note=correction_note, by=by)
+    freshness.bump(slugs=[stored.story.slug])
     return update
 
 
@@ -337,6 +348,7 @@ def _change_update(update, by, allowed, **values):
         _pin_alone(stored, timezone.now())
     _stamp_history(stored, by)
     stored.save(update_fields=list(values))
+    freshness.bump(slugs=[stored.story.slug])
     for field in [*values, "version", "changed_at", "edited_at"]:
         setattr(update, field, getattr(stored, field))
     return update
@@ -406,10 +418,13 @@ def _touch_targets(*, story_ids=(), update_ids=()):
     A story page is cached and answers 304 until its story or its updates change; a correction
     is a row of its own, so without this readers would not see it until something else changed.
     """
-    for story in Story.objects.filter(pk__in={pk for pk in story_ids if pk}):
+    stories = {pk for pk in story_ids if pk}
+    for story in Story.objects.filter(pk__in=stories):
         story.save(update_fields=["updated_at"])
     for update in LiveUpdate.objects.filter(pk__in={pk for pk in update_ids if pk}):
         update.save(update_fields=["changed_at"])
+        stories.add(update.story_id)
+    freshness.bump_stories(story_ids=stories)
 
 
 @transaction.atomic
@@ -466,9 +481,12 @@ GONE_MESSAGE = _("The platform says this post does not exist or is not public (a
 
 def _refresh_pages_showing(post):
     """Open pages showing the post in an update get that update again on their next poll."""
-    LiveUpdate.objects.filter(body_html__contains=embeds.placeholder_attribute(post.url)).update(
+    placeholder = embeds.placeholder_attribute(post.url)
+    LiveUpdate.objects.filter(body_html__contains=placeholder).update(
         changed_at=Greatest(Value(timezone.now()), F("published_at"))
     )
+    # Cached pages: every story whose text or updates show it.
+    freshness.bump_stories(story_ids=freshness.stories_showing(placeholder))
 
 
 @transaction.atomic
@@ -597,8 +615,11 @@ def _stored_any(obj):
 
 def _touch_after_trash(stored):
     """The pages that showed (or will show again) the row change their key."""
-    if isinstance(stored, Citation):
+    if isinstance(stored, Story):
+        freshness.bump(slugs=[stored.slug], lists=True)
+    elif isinstance(stored, Citation):
         _touch_targets(story_ids=[stored.story_id])
+        freshness.bump_stories(story_ids=[stored.story_id], lists=True)  # the outlet's list
     elif isinstance(stored, SocialPost):
         _refresh_pages_showing(stored)
 
@@ -668,4 +689,6 @@ def empty_from_trash(*, obj, by):
     stored.delete()
     if isinstance(stored, LiveUpdate):
         _touch_targets(story_ids=[stored.story_id])
+    elif isinstance(stored, Story):
+        freshness.bump(slugs=[stored.slug], lists=True)
     return True

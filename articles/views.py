@@ -1,5 +1,6 @@
 """Reader pages: thin views over `published()` querysets and prepared HTML."""
 
+import json
 import math
 import re
 
@@ -7,55 +8,72 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Sum
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, quote_etag
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from articles import caching, embeds, images, live, permissions, previews, search, structured_data
+from articles import (
+    caching,
+    embeds,
+    freshness,
+    images,
+    live,
+    permissions,
+    previews,
+    search,
+    structured_data,
+)
 from articles.models import Author, Citation, LiveUpdate, Section, SocialPost, Source, Story
 from articles.rendering import render_markdown
 
 STORIES_PER_PAGE = 20
 
 
-def _story_list(request, key, queryset, template, context):
-    """A page of story cards, answered from the render cache while no listed story changed."""
-    # Any save of a listed story bumps its version; a story coming due or withdrawn changes
-    # the count and the latest time: one aggregate tells whether the list can have changed.
-    marker = queryset.aggregate(
-        versions=Sum("version"), latest=Max("published_at"), count=Count("id")
-    )
-    page_count = max(1, math.ceil(marker["count"] / STORIES_PER_PAGE))
-    number = _page_param(request) or 1
-    if number > page_count:
-        raise Http404("No such page.")
+def _story_list(request, variant, build):
+    """A page of story cards, rendered once per generation of the lists (any story change
+    readers see on a card moves it, articles.freshness) and served from the cache meanwhile.
 
-    def render_html():
-        # get_page clamps again: the list may have shrunk since the marker was read.
+    `build()` gives the queryset, the template and its context; it runs only to render, so a
+    cached list costs no query (a missing section is a 404 from the render, never stored)."""
+    number = _page_param(request) or 1
+
+    def render_page():
+        next_change = freshness.next_change_for_lists()
+        queryset, template, context = build()
+        page_count = max(1, math.ceil(queryset.count() / STORIES_PER_PAGE))
+        if number > page_count:
+            raise Http404("No such page.")
         page = Paginator(queryset.for_listing(), STORIES_PER_PAGE).get_page(number)
-        return render_to_string(
+        text = render_to_string(
             template,
             {**context, "page_obj": page, "stories": page.object_list},
             request=request,
         )
+        # No Last-Modified: a story leaving the list (withdrawn) would move it backwards.
+        return caching.Render(text, next_change=next_change, language=translation.get_language())
 
-    # The heading and intro (a section's or author's) are part of what the page shows.
-    tag = f"{key}:{number}:{marker}:{context}"
-    return caching.cached_page(request, tag=tag, render_html=render_html, max_age=60)
+    return caching.cached_page(
+        request,
+        scope=freshness.LISTS,
+        variant=f"{variant}:{number}",
+        render=render_page,
+        max_age=60,
+    )
 
 
 @require_safe
 def home(request):
-    stories = Story.objects.published().order_by("-is_live", "-published_at", "-id")
-    return _story_list(request, "home", stories, "articles/home.html", {})
+    def build():
+        stories = Story.objects.published().order_by("-is_live", "-published_at", "-id")
+        return stories, "articles/home.html", {}
+
+    return _story_list(request, "home", build)
 
 
 def _feeds(title, rss, atom):
@@ -68,61 +86,68 @@ def _feeds(title, rss, atom):
 
 @require_safe
 def section_detail(request, slug):
-    section = get_object_or_404(Section, slug=slug)
-    stories = Story.objects.published().filter(section=section)
-    context = {
-        "heading": section.name,
-        "intro": section.description,
-        "description": section.description
-        or _("The latest stories in %(section)s.") % {"section": section.name},
-        "list_url": section.get_absolute_url(),
-        "feeds": _feeds(
-            section.name,
-            reverse("articles:section_rss", args=[slug]),
-            reverse("articles:section_atom", args=[slug]),
-        ),
-    }
-    return _story_list(
-        request, f"section:{section.pk}", stories, "articles/story_list.html", context
-    )
+    def build():
+        section = get_object_or_404(Section, slug=slug)
+        stories = Story.objects.published().filter(section=section)
+        context = {
+            "heading": section.name,
+            "intro": section.description,
+            "description": section.description
+            or _("The latest stories in %(section)s.") % {"section": section.name},
+            "list_url": section.get_absolute_url(),
+            "feeds": _feeds(
+                section.name,
+                reverse("articles:section_rss", args=[slug]),
+                reverse("articles:section_atom", args=[slug]),
+            ),
+        }
+        return stories, "articles/story_list.html", context
+
+    return _story_list(request, f"section:{slug}", build)
 
 
 @require_safe
 def source_detail(request, slug):
-    source = get_object_or_404(Source, slug=slug)
-    # A join does not pass through Citation's default manager: the trash is excluded here.
-    stories = (
-        Story.objects.published()
-        .filter(citations__source=source, citations__deleted_at__isnull=True)
-        .distinct()
-    )
-    context = {
-        "heading": source.name,
-        "intro": source.get_kind_display(),
-        "description": _("Stories that cite %(source)s (%(kind)s).")
-        % {"source": source.name, "kind": source.get_kind_display()},
-        "list_url": source.get_absolute_url(),
-    }
-    return _story_list(request, f"source:{source.pk}", stories, "articles/story_list.html", context)
+    def build():
+        source = get_object_or_404(Source, slug=slug)
+        # A join does not pass through Citation's default manager: the trash is excluded here.
+        stories = (
+            Story.objects.published()
+            .filter(citations__source=source, citations__deleted_at__isnull=True)
+            .distinct()
+        )
+        context = {
+            "heading": source.name,
+            "intro": source.get_kind_display(),
+            "description": _("Stories that cite %(source)s (%(kind)s).")
+            % {"source": source.name, "kind": source.get_kind_display()},
+            "list_url": source.get_absolute_url(),
+        }
+        return stories, "articles/story_list.html", context
+
+    return _story_list(request, f"source:{slug}", build)
 
 
 @require_safe
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
-    stories = Story.objects.published().filter(bylines__author=author)
-    context = {
-        "heading": author.name,
-        "intro": author.bio,
-        "description": Truncator(author.bio).words(30)
-        or _("Stories by %(author)s.") % {"author": author.name},
-        "list_url": author.get_absolute_url(),
-        "feeds": _feeds(
-            author.name,
-            reverse("articles:author_rss", args=[slug]),
-            reverse("articles:author_atom", args=[slug]),
-        ),
-    }
-    return _story_list(request, f"author:{author.pk}", stories, "articles/story_list.html", context)
+    def build():
+        author = get_object_or_404(Author, slug=slug)
+        stories = Story.objects.published().filter(bylines__author=author)
+        context = {
+            "heading": author.name,
+            "intro": author.bio,
+            "description": Truncator(author.bio).words(30)
+            or _("Stories by %(author)s.") % {"author": author.name},
+            "list_url": author.get_absolute_url(),
+            "feeds": _feeds(
+                author.name,
+                reverse("articles:author_rss", args=[slug]),
+                reverse("articles:author_atom", args=[slug]),
+            ),
+        }
+        return stories, "articles/story_list.html", context
+
+    return _story_list(request, f"author:{slug}", build)
 
 
 def _published_story(slug):
@@ -163,52 +188,62 @@ def _page_param(request):
 
 @require_safe
 def story_detail(request, slug):
-    try:
-        story = _published_story(slug)
-    except StoryWithdrawn as gone:
-        return _withdrawn_response(request, gone.story)
     page = _page_param(request)
     key_events_only = _filter_param(request)
     oldest_first = _order_param(request)
-    if (page is not None or key_events_only or oldest_first) and not story.has_live_coverage:
-        raise Http404("This story has no pages of updates.")
-    changed = live.last_change(story) if story.has_live_coverage else None
-    inline = images.images_in(story.body_html, story.summary_html)
-    shown = [image for image in [story.featured_image, *inline.values()] if image]
-    last_modified = max(
-        [story.updated_at, *([changed] if changed else []), *(i.updated_at for i in shown)]
-    )
 
-    def render_html():
-        return render_to_string(
-            "articles/story_detail.html",
-            _story_context(
-                story,
-                page,
-                changed,
-                settings.NEWSROOM_SITE_URL,
-                inline=inline,
-                key_events_only=key_events_only,
-                oldest_first=oldest_first,
-            ),
-            request=request,
+    def render_page():
+        next_change = freshness.next_change_for_story(slug)
+        story = _published_story(slug)
+        if (page is not None or key_events_only or oldest_first) and not story.has_live_coverage:
+            raise Http404("This story has no pages of updates.")
+        changed = live.last_change(story) if story.has_live_coverage else None
+        inline = images.images_in(story.body_html, story.summary_html)
+        shown = [image for image in [story.featured_image, *inline.values()] if image]
+        last_modified = max(
+            [story.updated_at, *([changed] if changed else []), *(i.updated_at for i in shown)]
+        )
+        # The page is in the story's language, whatever the reader's browser prefers.
+        with translation.override(story.language):
+            text = render_to_string(
+                "articles/story_detail.html",
+                _story_context(
+                    story,
+                    page,
+                    changed,
+                    settings.NEWSROOM_SITE_URL,
+                    inline=inline,
+                    key_events_only=key_events_only,
+                    oldest_first=oldest_first,
+                ),
+                request=request,
+            )
+        return caching.Render(
+            text, last_modified=last_modified, next_change=next_change, language=story.language
         )
 
-    # The page, its render and its ETag are in the story's language; a change to an image it
-    # shows (its caption, its renditions coming in) makes a new key.
-    tag = (
-        f"story:{story.pk}:{story.version}:{changed and changed.timestamp()}:{page}"
-        f":{key_events_only:d}:{oldest_first:d}"
+    return _story_page(
+        request,
+        slug,
+        variant=f"story:{page}:{key_events_only:d}:{oldest_first:d}",
+        render=render_page,
+        # A live story's readers want the next update soon; a front cache revalidates after.
+        max_age=10,
     )
-    with translation.override(story.language):
+
+
+def _story_page(request, slug, *, variant, render, max_age):
+    """A page of a story's scope, cached on its generation; a withdrawn story is a 410."""
+    try:
         return caching.cached_page(
             request,
-            tag=f"{tag}:{images.marker(shown)}",
-            render_html=render_html,
-            max_age=10 if story.is_live else 60,
-            last_modified=last_modified,
-            post_versions=SocialPost.objects.versions,
+            scope=freshness.story_scope(slug),
+            variant=variant,
+            render=render,
+            max_age=max_age,
         )
+    except StoryWithdrawn as gone:
+        return _withdrawn_response(request, gone.story)
 
 
 def story_modified_at(story, stream, corrections):
@@ -294,6 +329,17 @@ def _story_context(
         if featured
         else None
     )
+    social = social_cards(story, stream)
+    if stream is not None:
+        live.with_fragments(
+            story,
+            social,
+            [
+                *((update, variant) for update in stream.updates for variant in ("page", "ld")),
+                *([(stream.pinned, "pinned")] if stream.pinned else []),
+            ],
+            base_url=base_url,
+        )
     corrections = stream.corrections if stream else live.story_corrections(story)
     # One query whatever their number: each with its outlet and the relay it came through.
     citations = list(story.citations.select_related("source", "via__source"))
@@ -311,7 +357,7 @@ def _story_context(
             "alt": featured.alt_text,
         },
         "stream": stream,
-        "social": social_cards(story, stream),
+        "social": social,
         "corrections": corrections,
         "citations": citations,
         "modified_at": modified_at,
@@ -328,49 +374,57 @@ def _story_context(
         "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
         "idle_poll_interval": live.IDLE_POLL_SECONDS,
         "poll_cursor": (
-            str(live.page_cursor(changed, timezone.now())) if polls and page is None else None
+            str(live.shown_page_cursor(story, changed, timezone.now()))
+            if polls and page is None
+            else None
         ),
     }
 
 
 @require_safe
 def update_detail(request, slug, pk):
-    try:
+    def render_page():
+        next_change = freshness.next_change_for_story(slug)
         story = _published_story(slug)
-    except StoryWithdrawn as gone:
-        return _withdrawn_response(request, gone.story)
-    if not story.has_live_coverage:
-        # Its page shows no stream: no update of it is public anywhere else either.
-        raise Http404("This story has no live coverage.")
-    update = get_object_or_404(
-        LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
-    )
-    live.story_corrections(story, [update])
-    live.with_pictures([update])
-    position = (
-        LiveUpdate.objects.published()
-        .filter(story=story)
-        .not_after(update.published_at, update.pk)
-        .count()
-    )
-    with translation.override(story.language):
-        response = render(
-            request,
-            "articles/update_detail.html",
-            {
-                "story": story,
-                "update": update,
-                "page_number": live.page_number_of(position),
-                "social": embeds.Cards(
-                    SocialPost.objects.for_html(update.body_html), story.time_zone
-                ),
-                "ld": structured_data.for_update(
-                    story, update, settings.NEWSROOM_SITE_URL, standalone=True
-                ),
-            },
+        if not story.has_live_coverage:
+            # Its page shows no stream: no update of it is public anywhere else either.
+            raise Http404("This story has no live coverage.")
+        update = get_object_or_404(
+            LiveUpdate.objects.published().select_related("author"), story=story, pk=pk
         )
-    response["Content-Language"] = story.language
-    return caching.public(response, max_age=60)
+        corrections = live.story_corrections(story, [update])
+        live.with_pictures([update])
+        position = (
+            LiveUpdate.objects.published()
+            .filter(story=story)
+            .not_after(update.published_at, update.pk)
+            .count()
+        )
+        social = embeds.Cards(SocialPost.objects.for_html(update.body_html), story.time_zone)
+        with translation.override(story.language):
+            live.with_fragments(story, social, [(update, "permalink")])
+            text = render_to_string(
+                "articles/update_detail.html",
+                {
+                    "story": story,
+                    "update": update,
+                    "page_number": live.page_number_of(position),
+                    "social": social,
+                    "ld": structured_data.for_update(
+                        story, update, settings.NEWSROOM_SITE_URL, standalone=True
+                    ),
+                },
+                request=request,
+            )
+        times = [update.changed_at, story.updated_at, *(c.corrected_at for c in corrections)]
+        return caching.Render(
+            text,
+            last_modified=max(t for t in times if t),
+            next_change=next_change,
+            language=story.language,
+        )
+
+    return _story_page(request, slug, variant=f"update:{pk}", render=render_page, max_age=60)
 
 
 @require_safe
@@ -407,37 +461,55 @@ def update_changes(request, slug):
         since = live.Cursor.parse(request.GET.get("since", "0"))
     except ValueError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    story = get_object_or_404(
-        Story.objects.published().only(
-            "id",
-            "slug",
-            "time_zone",
-            "language",
-            "is_live",
-            "live_started_at",
-            "live_ended_at",
-            "updated_at",
-        ),
-        slug=slug,
-    )
-    # A story without coverage has no public updates (its page shows no stream); its page
-    # still polls, to learn when coverage starts.
-    changes, more = live.changes_since(story, since) if story.has_live_coverage else ([], False)
-    cursor, more = live.next_cursor(changes, more, since, timezone.now())
-    coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
-    last_modified = max([since.at, *coverage_times] + [update.changed_at for update in changes])
-    etag = quote_etag(live.poll_tag(story, since, cursor, more, changes))
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is None:
+
+    def render_answer():
+        next_change = freshness.next_change_for_story(slug)
+        story = get_object_or_404(
+            Story.objects.published().only(
+                "id",
+                "slug",
+                "time_zone",
+                "language",
+                "is_live",
+                "live_started_at",
+                "live_ended_at",
+                "updated_at",
+            ),
+            slug=slug,
+        )
+        now = timezone.now()
+        # A story without coverage has no public updates (its page shows no stream); its page
+        # still polls, to learn when coverage starts.
+        changes, more = live.changes_since(story, since) if story.has_live_coverage else ([], False)
+        cursor, more = live.next_cursor(changes, more, since, now)
+        coverage_times = [at for at in (story.live_started_at, story.live_ended_at) if at]
+        last_modified = max(
+            [since.at, story.updated_at, *coverage_times]
+            + [update.changed_at for update in changes]
+        )
         with translation.override(story.language):
-            payload = live.poll_payload(story, changes, cursor, more)
-        response = JsonResponse(payload)
-        response["ETag"] = etag
-    else:
-        response = not_modified
-    response["Last-Modified"] = http_date(last_modified.timestamp())
-    patch_vary_headers(response, ["Accept-Encoding"])
-    return caching.public(response, max_age=settings.NEWSROOM_POLL_MAX_AGE)
+            payload = live.poll_payload(story, live.unseen(changes, since), cursor, more)
+        # The answer depends on the clock while its rows are younger than the commit lag (the
+        # cursor it gives moves on by itself): it is not kept past that.
+        until = min(
+            (at for at in (next_change, live.cursor_settles_at(changes, now)) if at),
+            default=None,
+        )
+        return caching.Render(
+            json.dumps(payload, cls=DjangoJSONEncoder),
+            last_modified=last_modified,
+            next_change=until,
+            language=story.language,
+            content_type="application/json",
+        )
+
+    return caching.cached_page(
+        request,
+        scope=freshness.story_scope(slug),
+        variant=f"poll:{since}",
+        render=render_answer,
+        max_age=settings.NEWSROOM_POLL_MAX_AGE,
+    )
 
 
 @require_safe

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from articles import editor
@@ -27,3 +28,7 @@ if settings.NEWSROOM_SERVE_MEDIA:
     urlpatterns += [
         path(f"{media_location()[1].strip('/')}/<path:path>", media.serve_image, name="media")
     ]
+
+if settings.NEWSROOM_BENCH_HELLO:
+    # `make bench`'s ceiling: what the same server, middleware and all, costs to say hello.
+    urlpatterns += [path("_bench/hello/", lambda request: HttpResponse("Hello, world"))]

@@ -40,7 +40,7 @@ def start_gunicorn(env, *, workers=2, threads=8):
     it answers."""
     port = free_port()
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "newsroom.wsgi", "--worker-class", "gthread",
+        [PY, "-m", "gunicorn", "newsroom.wsgi", "--worker-class", "gthread", "--keep-alive", "30",
          "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
          "--no-control-socket", "--log-level", "warning"],
         cwd=ROOT,
@@ -53,4 +53,48 @@ def start_gunicorn(env, *, workers=2, threads=8):
             break
         except OSError:
             time.sleep(0.2)
+    return server, base
+
+
+def nginx_conf(tmp, *, upstream, port, extra_server=""):
+    """deploy/nginx.conf as the tests and the benchmark run it: the upstream, the port, the
+    cache, the pid and the logs in `tmp`; `extra_server`: another server block (the
+    benchmark's static copy of the page)."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    replacements = {
+        "server 127.0.0.1:8000;": f"server {upstream};",
+        "listen 80;": f"listen 127.0.0.1:{port};",
+        "/var/cache/nginx/newsroom": str(Path(tmp) / "nginx-cache"),
+        "pid /run/nginx-newsroom.pid;": f"pid {Path(tmp) / 'nginx.pid'};\n"
+        f"error_log {Path(tmp) / 'nginx-error.log'} warn;",
+        "worker_processes auto;": "worker_processes 1;"
+        + ("\nuser root;" if os.geteuid() == 0 else ""),
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    if extra_server:
+        text = text.rstrip().removesuffix("}") + extra_server + "\n}\n"
+    path = Path(tmp) / "nginx.conf"
+    path.write_text(text)
+    return path
+
+
+def start_nginx(tmp, *, upstream, extra_server=""):
+    """nginx in the foreground on a free port with deploy/nginx.conf; (process, base URL)."""
+    port = free_port()
+    conf = nginx_conf(tmp, upstream=upstream, port=port, extra_server=extra_server)
+    for name in ("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"):
+        (Path(tmp) / name).mkdir(exist_ok=True)
+    server = subprocess.Popen(
+        ["nginx", "-p", str(tmp), "-c", str(conf), "-g", "daemon off;"],
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
     return server, base

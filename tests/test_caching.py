@@ -1,182 +1,208 @@
-"""The shared render and conditional GET of articles/caching.py, asked directly: one render per
-tag (and language) for every reader, a 304 to a reader who has it, public caching for a CDN."""
+"""The shared render of articles/caching.py, asked directly: one render per generation (and
+variant and language) for every reader, a 304 from the stored headers, bytes compressed once,
+no entry served past the next scheduled change it hides, and a hit that costs one lookup."""
 
+import gzip
 from datetime import UTC, datetime, timedelta
 
+import brotli
 import pytest
+import time_machine
+import zstandard
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import http_date
 
-from articles import caching
+from articles import caching, freshness
+
+pytestmark = pytest.mark.django_db
 
 CHANGED = datetime(2023, 11, 20, 6, 45, tzinfo=UTC)
+LONG = "<p>" + "Une page de direct qui se compresse bien. " * 200 + "</p>"
 
 
 class Renderer:
     """A page's render function that counts its calls."""
 
-    def __init__(self, html="<p>page</p>"):
+    def __init__(self, html=LONG, *, last_modified=CHANGED, next_change=None):
         self.html = html
+        self.last_modified = last_modified
+        self.next_change = next_change
         self.calls = 0
 
     def __call__(self):
         self.calls += 1
-        return self.html
+        return caching.Render(
+            self.html,
+            last_modified=self.last_modified,
+            next_change=self.next_change,
+            language=translation.get_language(),
+        )
 
 
-def get(tag, render, *, max_age=60, last_modified=None, **headers):
+def get(render, *, scope="story:a", variant="page", max_age=60, **headers):
     request = RequestFactory().get("/page/", **headers)
     return caching.cached_page(
-        request, tag=tag, render_html=render, max_age=max_age, last_modified=last_modified
+        request, scope=scope, variant=variant, render=render, max_age=max_age
     )
 
 
-def test_two_readers_of_the_same_tag_share_one_render():
+def test_two_readers_of_the_same_generation_share_one_render():
     render = Renderer()
-    first, second = get("story:1:v3", render), get("story:1:v3", render)
+    first, second = get(render), get(render)
     assert render.calls == 1
-    assert first.status_code == second.status_code == 200
-    assert first.content == second.content == b"<p>page</p>"
+    assert first.content == second.content == LONG.encode()
     assert first["ETag"] == second["ETag"]
 
 
-def test_a_new_tag_renders_again_with_a_new_etag():
+def test_a_new_generation_renders_again_with_a_new_etag():
     render = Renderer()
-    before = get("story:1:v3", render)
-    render.html = "<p>edited</p>"
-    after = get("story:1:v4", render)
+    first = get(render)
+    freshness.bump(slugs=["a"])
+    render.html = LONG + "<p>changed</p>"
+    second = get(render, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert b"changed" in second.content
     assert render.calls == 2
-    assert after.content == b"<p>edited</p>"
-    assert after["ETag"] != before["ETag"]
 
 
-def test_each_language_has_its_own_render_and_etag():
+def test_a_bump_elsewhere_leaves_the_page_cached():
     render = Renderer()
-    with translation.override("fr"):
-        french = get("home", render)
+    get(render)
+    freshness.bump(slugs=["b"])
+    get(render)
+    assert render.calls == 1
+
+
+def test_each_variant_and_language_has_its_own_render_and_etag():
+    render = Renderer()
+    fr = get(render)
     with translation.override("en"):
-        english = get("home", render)
-    assert render.calls == 2
-    assert french["ETag"] != english["ETag"]
+        en = get(render)
+    other = get(render, variant="page-2")
+    assert render.calls == 3
+    assert len({fr["ETag"], en["ETag"], other["ETag"]}) == 3
 
 
-def test_a_matching_if_none_match_is_a_304_without_rendering():
-    first = get("story:1:v3", Renderer())
+def test_a_matching_if_none_match_is_a_304_with_both_validators_and_no_render():
     render = Renderer()
-    again = get("story:1:v3", render, HTTP_IF_NONE_MATCH=first["ETag"])
+    first = get(render)
+    again = get(render, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    assert again.content == b""
     assert again["ETag"] == first["ETag"]
-    assert render.calls == 0
-
-
-def test_an_etag_of_another_tag_gets_the_page():
-    old = get("story:1:v3", Renderer())
-    response = get("story:1:v4", Renderer(), HTTP_IF_NONE_MATCH=old["ETag"])
-    assert response.status_code == 200
-    assert response.content == b"<p>page</p>"
+    assert again["Last-Modified"] == first["Last-Modified"] == http_date(CHANGED.timestamp())
+    assert render.calls == 1
 
 
 @pytest.mark.parametrize(
     ("since", "status"),
-    [(CHANGED, 304), (CHANGED + timedelta(hours=1), 304), (CHANGED - timedelta(seconds=1), 200)],
+    [(CHANGED, 304), (CHANGED + timedelta(minutes=1), 304), (CHANGED - timedelta(minutes=1), 200)],
     ids=["same time", "later", "earlier"],
 )
 def test_if_modified_since_is_a_304_unless_the_page_changed_after_it(since, status):
-    render = Renderer()
-    response = get(
-        "story:1:v3",
-        render,
-        last_modified=CHANGED,
-        HTTP_IF_MODIFIED_SINCE=http_date(since.timestamp()),
+    assert get(Renderer(), HTTP_IF_MODIFIED_SINCE=http_date(since.timestamp())).status_code == (
+        status
     )
-    assert response.status_code == status
-    assert response["Last-Modified"] == http_date(CHANGED.timestamp())
-    assert render.calls == (status == 200)
 
 
 def test_without_a_last_modified_time_there_is_no_last_modified_header():
-    response = get("story:1:v3", Renderer(), HTTP_IF_MODIFIED_SINCE=http_date(CHANGED.timestamp()))
-    assert response.status_code == 200
-    assert not response.has_header("Last-Modified")
+    assert "Last-Modified" not in get(Renderer(last_modified=None))
 
 
 @pytest.mark.parametrize("max_age", [5, 300])
-def test_pages_and_their_304s_are_public_for_the_max_age_given(max_age):
-    page = get("story:1:v3", Renderer(), max_age=max_age)
-    not_modified = get("story:1:v3", Renderer(), max_age=max_age, HTTP_IF_NONE_MATCH=page["ETag"])
-    for response in (page, not_modified):
+def test_pages_and_their_304s_are_public_and_may_be_served_stale_by_a_front_cache(max_age):
+    first = get(Renderer(), max_age=max_age)
+    again = get(Renderer(), max_age=max_age, HTTP_IF_NONE_MATCH=first["ETag"])
+    for response in (first, again):
         directives = {d.strip() for d in response["Cache-Control"].split(",")}
-        assert directives == {"public", f"max-age={max_age}"}
+        assert {"public", f"max-age={max_age}", "stale-if-error=600"} <= directives
+        assert f"stale-while-revalidate={max(max_age, 5)}" in directives
+
+
+def test_a_hit_costs_one_lookup_and_no_render(django_assert_num_queries):
+    render = Renderer()
+    etag = get(render)["ETag"]
+    with django_assert_num_queries(1):  # the generation's row
+        assert get(render, HTTP_ACCEPT_ENCODING="br").status_code == 200
+    with django_assert_num_queries(1):
+        assert get(render, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert render.calls == 1
+
+
+def test_an_entry_is_not_served_past_the_scheduled_change_it_hides():
+    due = timezone.now() + timedelta(minutes=3)
+    render = Renderer(next_change=due)
+    first = get(render)
+    with time_machine.travel(due - timedelta(seconds=1)):
+        assert get(render, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert render.calls == 1
+    render.next_change = None
+    with time_machine.travel(due + timedelta(seconds=1)):
+        after = get(render, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != first["ETag"]
+    assert render.calls == 2
+
+
+DECODERS = {
+    "gzip": gzip.decompress,
+    "br": brotli.decompress,
+    "zstd": lambda data: zstandard.ZstdDecompressor().decompress(data),
+}
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("gzip, deflate, br, zstd", "br"),
+        ("gzip, zstd", "zstd"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("identity", None),
+        ("", None),
+    ],
+)
+def test_the_page_is_sent_in_the_best_encoding_the_reader_accepts(accept, encoding):
+    response = get(Renderer(), HTTP_ACCEPT_ENCODING=accept)
+    assert response.get("Content-Encoding") == encoding
+    decoded = DECODERS[encoding](response.content) if encoding else response.content
+    assert decoded == LONG.encode()
+    assert int(response["Content-Length"]) == len(response.content)
+    if encoding:
+        assert len(response.content) < len(LONG) / 5
+
+
+def test_the_render_is_compressed_once_not_per_request(monkeypatch):
+    calls = []
+    real = dict(caching.COMPRESSORS)
+    for name, compress in real.items():
+        monkeypatch.setitem(
+            caching.COMPRESSORS,
+            name,
+            lambda data, name=name, compress=compress: calls.append(name) or compress(data),
+        )
+    render = Renderer()
+    for accept in ["br", "gzip", "zstd", "br", "gzip"]:
+        get(render, HTTP_ACCEPT_ENCODING=accept)
+    assert sorted(calls) == ["br", "gzip", "zstd"]
+
+
+def test_public_pages_vary_on_accept_encoding_only():
+    response = get(Renderer(), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Vary"] == "Accept-Encoding"
+
+
+def test_with_the_page_cache_off_every_request_renders(settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+    render = Renderer()
+    first = get(render, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzip.decompress(first.content) == LONG.encode()
+    assert get(render, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert render.calls == 2
 
 
 def test_digest_is_stable_short_and_differs_for_different_text():
-    assert caching.digest("story:1:v3") == caching.digest("story:1:v3")
-    assert len(caching.digest("story:1:v3")) == 20  # 10 bytes, in hex
-    assert caching.digest("story:1:v3") != caching.digest("story:1:v4")
-    assert caching.digest("") != caching.digest(" ")
-    assert caching.digest("é") != caching.digest("e")
-
-
-# --- Pages that embed social posts -------------------------------------------------------------
-
-CARD = '<figure data-social-url="https://x.com/i/status/1" data-social-version="{}"></figure>'
-
-
-def test_a_page_with_posts_is_keyed_on_their_versions_read_before_the_render():
-    versions = {"https://x.com/i/status/1": 1}
-    asked = []
-
-    def post_versions(urls):
-        asked.append(list(urls))
-        return {(url, versions.get(url, 0)) for url in urls}
-
-    render = Renderer(CARD.format(1))
-
-    def page(**headers):
-        request = RequestFactory().get("/page/", **headers)
-        return caching.cached_page(
-            request, tag="story:1", render_html=render, max_age=60, post_versions=post_versions
-        )
-
-    first = page()
-    assert render.calls == 1
-    assert page(HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    assert render.calls == 1
-    assert asked[-1] == ["https://x.com/i/status/1"]
-    # The post is captured again: same story, new key, new render.
-    versions["https://x.com/i/status/1"] = 2
-    render.html = CARD.format(2)
-    second = page(HTTP_IF_NONE_MATCH=first["ETag"])
-    assert second.status_code == 200
-    assert second["ETag"] != first["ETag"]
-    assert render.calls == 2
-    page()
-    assert render.calls == 2
-
-
-def test_a_render_made_while_a_post_changed_is_not_served_under_the_new_versions():
-    render = Renderer(CARD.format(1))  # rendered from version 1...
-
-    def post_versions(urls):
-        return {(url, 2) for url in urls}  # ...while version 2 landed
-
-    request = RequestFactory().get("/page/")
-    caching.cached_page(
-        request, tag="story:9", render_html=render, max_age=60, post_versions=post_versions
-    )
-    assert render.calls == 2  # rendered again for the versions the key names
-
-
-def test_a_page_without_posts_costs_no_version_query():
-    def post_versions(urls):
-        raise AssertionError("no post on the page: nothing to ask")
-
-    render = Renderer()
-    for _ in range(2):
-        request = RequestFactory().get("/page/")
-        caching.cached_page(
-            request, tag="story:2", render_html=render, max_age=60, post_versions=post_versions
-        )
-    assert render.calls == 1
+    assert caching.digest("a") == caching.digest("a")
+    assert caching.digest("a") != caching.digest("b")
+    assert len(caching.digest("a")) == 20

@@ -208,7 +208,18 @@ def _story(attr="pk", arg="object_id"):
 
 
 def admin_rows(
-    model, *, fill, states, view, add, change, delete, history=True, record=None, extra=None
+    model,
+    *,
+    fill,
+    states,
+    view,
+    add,
+    change,
+    delete,
+    history=True,
+    record=None,
+    extra=None,
+    history_list=None,
 ):
     """The admin's standard views of one model, and their history variants."""
     base = f"admin/articles/{model}/"
@@ -222,7 +233,7 @@ def admin_rows(
             fill, states, lambda r, s: staff_page(r, delete(r, s))),
         # The history list stays readable in the trash: it says who put the row there.
         f"{base}<path:object_id>/history/": (
-            fill, states, lambda r, s: staff_page(r, view(r, "-"))),
+            fill, states, history_list or (lambda r, s: staff_page(r, view(r, "-")))),
     }  # fmt: skip
     if history:
         record = record or f"{model}_record"
@@ -440,11 +451,14 @@ ROUTES = {
         "correction",
         fill=lambda o, s: {"object_id": o["correction"].pk},
         states=STORY_STATES,
-        view=lambda r, s: sees(r),  # corrections are public notes: their row stays viewable
+        # Corrections are public notes: their row stays viewable, except while their story is
+        # in the trash, when they go with it (and come back with it).
+        view=lambda r, s: sees(r) and s != "trashed",
         add=lambda r: may(r, "correct updates"),
         change=lambda r, s: False,
-        delete=lambda r, s: may(r, "correct stories"),
+        delete=lambda r, s: may(r, "correct stories") and s != "trashed",
         history=False,
+        history_list=lambda r, s: staff_page(r, sees(r) and s != "trashed"),
     ),
     **admin_rows(
         "section",

@@ -40,3 +40,9 @@ def test_production_collectstatic_points_every_module_import_at_a_hashed_file(tm
     assert f'from "./{names["js/live/poller.js"].rsplit("/", 1)[1]}"' in main
     # Every module is reached from main.js, under its hashed name.
     assert imported == {(root / names[m]).resolve() for m in modules if m != "js/live/main.js"}
+    # Compressed once at deploy, in both encodings whitenoise serves (Brotli needs `brotli`).
+    for name in [n for n in names if n.endswith((".css", ".js"))]:
+        hashed = root / names[name]
+        if hashed.stat().st_size >= 1000:
+            assert hashed.with_name(hashed.name + ".br").is_file(), name
+            assert hashed.with_name(hashed.name + ".gz").is_file(), name

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from articles import images
+from articles import freshness, images
 from articles.admin.mixins import HistoryAdmin, NewsroomAdmin
 from articles.forms import CheckedImageField
 from articles.models import AI_GENERATED, DigitalSourceType, Image
@@ -120,6 +120,7 @@ class ImageAdmin(NewsroomAdmin, HistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
+            freshness.image_changed(obj)  # its caption, credit or alt text on every page
             return
         stored = images.store_image(
             form.cleaned_data["upload"],

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import history
+from articles import freshness, history
 from articles.forms import (
     STALE_MESSAGE,
     removals_message,
@@ -288,3 +288,33 @@ class PartOfTheStoryInline(BoundedInlineMixin, CheckedAutocompleteMixin):
 
     def has_delete_permission(self, request, obj=None):
         return self._may_edit_story(request, obj)
+
+
+class FreshPagesMixin:
+    """Rows shown on story pages that the admin saves or deletes itself (a section's name, an
+    author's, an outlet's, an image's caption): the pages showing them get new freshness
+    generations (articles.freshness), explicitly, in the save's transaction.
+
+    `pages_showing(obj)` gives the ids of the stories whose pages print the row."""
+
+    def pages_showing(self, obj):
+        raise NotImplementedError
+
+    def _bump(self, objs):
+        ids = set()
+        for obj in objs:
+            ids |= set(self.pages_showing(obj))
+        # An author's name is printed in the stored fragments of the updates they signed.
+        freshness.bump_stories(story_ids=ids, lists=True, fragments=True)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._bump([obj])
+
+    def delete_model(self, request, obj):
+        self._bump([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._bump(list(queryset))
+        super().delete_queryset(request, queryset)

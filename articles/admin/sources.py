@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import archiving, links, permissions
-from articles.admin.mixins import ID_PATTERN, HistoryAdmin, NewsroomAdmin, PartOfTheStoryInline
+from articles.admin.mixins import (
+    ID_PATTERN,
+    FreshPagesMixin,
+    HistoryAdmin,
+    NewsroomAdmin,
+    PartOfTheStoryInline,
+)
 from articles.admin.trash import TrashAdminMixin
 from articles.models import Citation, Source
 
@@ -22,7 +28,10 @@ STORIES_LISTED = 50
 
 
 @admin.register(Source)
-class SourceAdmin(NewsroomAdmin):
+class SourceAdmin(FreshPagesMixin, NewsroomAdmin):
+    def pages_showing(self, obj):
+        return obj.citations.values_list("story_id", flat=True) if obj.pk else []
+
     list_display = ["name", "kind", "homepage_url", "citation_count"]
     list_filter = ["kind"]
     search_fields = ["name", "homepage_url", "reliability_notes"]

@@ -11,11 +11,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import archiving, permissions, previews, publishing, times
+from articles import archiving, freshness, permissions, previews, publishing, times
 from articles.admin.mixins import (
     ID_PATTERN,
     BoundedInlineMixin,
     EditorialAdmin,
+    FreshPagesMixin,
     NewsroomAdmin,
     PartOfTheStoryInline,
 )
@@ -45,19 +46,29 @@ from articles.models.stories import (
 
 
 @admin.register(Section)
-class SectionAdmin(NewsroomAdmin):
+class SectionAdmin(FreshPagesMixin, NewsroomAdmin):
     form = SectionForm
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
+    def pages_showing(self, obj):
+        return Story.objects.filter(section=obj.pk).values_list("pk", flat=True)
+
 
 @admin.register(Author)
-class AuthorAdmin(NewsroomAdmin):
+class AuthorAdmin(FreshPagesMixin, NewsroomAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
+
+    def pages_showing(self, obj):
+        # Bylines, and the updates they signed.
+        return {
+            *Story.objects.filter(bylines__author=obj.pk).values_list("pk", flat=True),
+            *LiveUpdate.objects.filter(author=obj.pk).values_list("story_id", flat=True),
+        }
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Bylines link to newsroom accounts: a list of active staff, which an editor may pick
@@ -69,9 +80,12 @@ class AuthorAdmin(NewsroomAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BylineInline(PartOfTheStoryInline, admin.TabularInline):
+class BylineInline(PartOfTheStoryInline, admin.StackedInline):
+    """Stacked, with no empty form shown: a tabular inline's fields have no labels of their
+    own, and an empty autocomplete has no accessible name (axe-core, tests/browser/test_axe.py)."""
+
     model = Byline
-    extra = 1
+    extra = 0
     autocomplete_fields = ["author"]
     verbose_name = _("author")
     verbose_name_plural = _("byline (in order)")
@@ -154,6 +168,7 @@ class StoryAdminForm(VersionCheckedForm):
 @admin.register(Story)
 class StoryAdmin(TrashAdminMixin, EditorialAdmin):
     form = StoryAdminForm
+
     list_display = [
         "headline",
         "section",
@@ -260,7 +275,8 @@ class StoryAdmin(TrashAdminMixin, EditorialAdmin):
             elif isinstance(obj, Citation):
                 publishing.trash(obj=obj, by=request.user)
             else:
-                obj.delete()
+                obj.delete()  # a byline or a citation: the story's pages change below
+                freshness.bump_stories(story_ids=[obj.story_id], lists=True)
         for obj in instances:
             if isinstance(obj, Citation):
                 archiving.save(obj)
@@ -271,6 +287,7 @@ class StoryAdmin(TrashAdminMixin, EditorialAdmin):
                 publishing.post_new_update(update=obj, by=request.user, confirm_time=True)
             else:
                 obj.save()
+                freshness.bump_stories(story_ids=[obj.story_id], lists=True)
         formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):

@@ -9,6 +9,7 @@ from articles.models.base import (
     validate_plausible_time,
     validate_time_zone,
 )
+from articles.models.freshness import Freshness
 from articles.models.images import (
     AI_GENERATED,
     IPTC_DIGITAL_SOURCE_TYPE,
@@ -40,6 +41,7 @@ __all__ = [
     "CleanTextModel",
     "Correction",
     "DigitalSourceType",
+    "Freshness",
     "Image",
     "ImageQuerySet",
     "ImageRendition",

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import archiving, embeds, previews
+from articles import archiving, embeds, freshness, previews
 from articles.egress import Fetched
 from articles.management.commands._demo_images import demo_image
 from articles.models import (
@@ -374,6 +374,9 @@ class Command(BaseCommand):
         story = self._story(sections["tech"], authors, uploader=admin)
         self._other_story(sections["economie"], authors[0])
         link = self._history_trash_and_preview(story, sections["tech"], authors)
+        # The demo writes its rows directly: every page it touched gets a new freshness
+        # generation, so a server already running shows the demo as loaded, not a cached page.
+        freshness.bump(slugs=Story.objects.values_list("slug", flat=True), lists=True)
         self.stdout.write(self.style.SUCCESS(f"Demo newsroom ready: {story.get_absolute_url()}"))
         self.stdout.write("Demo logins (for local use only, never on a public server):")
         for username, password, group, _ in USERS:

@@ -1,0 +1,119 @@
+"""Per-story freshness generations: the one lookup a cached page costs.
+
+A cached page (a story, an update's page, a poll's answer, a list) is keyed on its scope's
+generation: `story:<slug>` for everything a story's pages show, `lists` for the lists of
+stories (home, sections, authors, sources). Every change readers would see moves the
+generation, explicitly, from the function that makes it (`articles.publishing` and the tasks
+and admin paths that go through it): no signals, and no query over what the page shows.
+
+The generation lives in the database, written in the same transaction as the change: every
+gunicorn worker and every machine sharing the database sees the new generation exactly when it
+can see the change, with no cache to invalidate and no race between a reader repopulating a
+cache and a writer bumping it. Reading it is one primary-key lookup of one row, by plain SQL
+(no ORM on the hot path: about 15 µs on SQLite with a kept connection).
+
+A generation says nothing of time: a scheduled update or story comes due without a write.
+So a cached render also records the next scheduled change it hides (`next_change_*`) and is
+not served past it (articles.caching).
+"""
+
+import secrets
+
+from django.db import connection
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from articles.models import Freshness, LiveUpdate, Story
+
+LISTS = "lists"
+
+
+def story_scope(slug):
+    return f"story:{slug}"
+
+
+def fragment_scope(slug):
+    """What every stored update fragment of the story prints beyond its own row: the story's
+    zone and address, its updates' authors, the pictures they show (articles.live)."""
+    return f"fragments:{slug}"
+
+
+def bump(*, slugs=(), lists=False, fragments=False):
+    """New generations for these stories' pages (and the lists' when `lists`, and their
+    stored update fragments' when `fragments`), in the caller's transaction: readers see the
+    change and the new generation together."""
+    scopes = {story_scope(slug) for slug in slugs if slug}
+    if fragments:
+        scopes |= {fragment_scope(slug) for slug in slugs if slug}
+    if lists:
+        scopes.add(LISTS)
+    if not scopes:
+        return
+    now = timezone.now()
+    Freshness.objects.bulk_create(
+        [
+            Freshness(scope=scope, generation=secrets.randbits(62), changed_at=now)
+            for scope in sorted(scopes)
+        ],
+        update_conflicts=True,
+        unique_fields=["scope"],
+        update_fields=["generation", "changed_at"],
+    )
+
+
+def bump_stories(*, stories=(), story_ids=(), lists=False, fragments=False):
+    """`bump` for story rows or ids (the slugs are read for the ids in one query)."""
+    slugs = {story.slug for story in stories}
+    ids = {pk for pk in story_ids if pk} - {story.pk for story in stories}
+    if ids:
+        slugs |= set(Story.objects.filter(pk__in=ids).values_list("slug", flat=True))
+    bump(slugs=slugs, lists=lists, fragments=fragments)
+
+
+READ_SQL = f"SELECT generation FROM {Freshness._meta.db_table} WHERE scope = %s"  # noqa: S608
+
+
+def generation(scope):
+    """The scope's generation (0 until its first change): one indexed read, no ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute(READ_SQL, [scope])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def next_change_for_story(slug, now=None):
+    """When the story's pages next change with no write: its next update (or edit of one)
+    coming due; None when nothing is scheduled. (A story not due yet has no page to cache:
+    its 404 is never stored.)"""
+    now = now or timezone.now()
+    return LiveUpdate.objects.filter(story__slug=slug, changed_at__gt=now).aggregate(
+        at=Min("changed_at")
+    )["at"]
+
+
+def next_change_for_lists(now=None):
+    """When a list of stories next changes with no write: the next scheduled story's minute."""
+    now = now or timezone.now()
+    return Story.objects.filter(
+        Q(status=Story.Status.PUBLISHED) & Q(published_at__gt=now)
+    ).aggregate(at=Min("published_at"))["at"]
+
+
+def stories_showing(fragment):
+    """Ids of the stories whose pages print `fragment` (an image's file name, a post's
+    placeholder) in their text or in one of their updates: one query."""
+    return set(
+        Story.objects.filter(
+            Q(body_html__contains=fragment)
+            | Q(summary_html__contains=fragment)
+            | Q(updates__body_html__contains=fragment)
+        ).values_list("pk", flat=True)
+    )
+
+
+def image_changed(image):
+    """The stories showing `image` (featured, or in a text) get new generations, and the lists
+    (a card shows the featured picture)."""
+    ids = stories_showing(image.file.name) if image.file else set()
+    ids |= set(Story.objects.filter(featured_image=image.pk).values_list("pk", flat=True))
+    bump_stories(story_ids=ids, lists=True, fragments=True)

@@ -1,0 +1,419 @@
+"""Per-story freshness generations (articles/freshness.py): every change a story's pages show
+moves its generation, through the function that makes it, and a cached page follows it; a
+scheduled update appears on its minute with no write; stored fragments render once per
+version; two servers sharing the database agree on the next request."""
+
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.admin.sites import site
+from django.db import transaction
+from django.test import RequestFactory
+from django.utils import timezone
+
+from articles import archiving, freshness, images, live, publishing
+from articles.egress import Fetched
+from articles.models import (
+    Author,
+    Citation,
+    Correction,
+    ImageRendition,
+    LiveUpdate,
+    Section,
+    SocialPost,
+    Source,
+    Story,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+POST = "https://x.com/gdb/status/1726021395012186316"
+
+
+def editor():
+    return factories.user(is_superuser=True)
+
+
+def generation(story):
+    return freshness.generation(freshness.story_scope(story.slug))
+
+
+def _source():
+    return Source.objects.get_or_create(
+        slug="wsj", defaults={"name": "WSJ", "homepage_url": "https://www.wsj.com/"}
+    )[0]
+
+
+def _citation(story):
+    citation = Citation(story=story, source=_source(), url="https://www.wsj.com/a", title="T")
+    citation.save()
+    return citation
+
+
+def _admin_save(model, obj, **changes):
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    request = RequestFactory().post("/admin/")
+    request.user = editor()
+    site.get_model_admin(model).save_model(request, obj, None, True)
+
+
+# Each entry: what a reader would see change, made the way the newsroom makes it.
+def post_update(story, update):
+    publishing.post_update(story=story, by=editor(), body="Un nouveau point.")
+
+
+def edit_update(story, update):
+    update.body = "Texte corrigé."
+    publishing.edit_update(update=update, by=editor())
+
+
+def delete_update(story, update):
+    publishing.delete_update(update=update, by=editor())
+
+
+def pin_update(story, update):
+    publishing.set_pinned(update=update, by=editor(), pinned=True)
+
+
+def key_event(story, update):
+    publishing.set_key_event(update=update, by=editor(), key_event=True)
+
+
+def correct_story(story, update):
+    publishing.save_correction(correction=Correction(story=story, note="Kara."), by=editor())
+
+
+def correct_update(story, update):
+    publishing.save_correction(correction=Correction(update=update, note="Kara."), by=editor())
+
+
+def edit_story(story, update):
+    story.headline = "Nouveau titre"
+    publishing.save_story(story=story, by=editor())
+
+
+def end_coverage(story, update):
+    publishing.end_live(story=story, by=editor())
+
+
+def withdraw_story(story, update):
+    publishing.withdraw(story=story, by=editor(), note="Retirée.")
+
+
+def cite_source(story, update):
+    archiving.save(Citation(story=story, source=_source(), url="https://www.wsj.com/b", title="T"))
+
+
+def capture_citation(story, update):
+    citation = Citation.objects.get(story=story)
+    page = b"<html><title>T</title><body><p>Le texte de l'article cit\xc3\xa9.</p></body></html>"
+    fetched = Fetched(citation.url, 200, {}, page, "text/html", "93.184.216.34", ())
+    archiving.keep(citation, fetched)  # what the archiving task does once it has the page
+
+
+def fail_capture(story, update):
+    archiving._fail(Citation.objects.get(story=story), "HTTP 500")
+
+
+def edit_post(story, update):
+    post = SocialPost.objects.get(url=POST)
+    post.text = "Le texte du message, saisi par la rédaction."
+    publishing.save_social_post(post=post, by=editor())
+
+
+def delete_post(story, update):
+    publishing.delete_social_post(post=SocialPost.objects.get(url=POST), by=editor())
+
+
+def renditions_made(story, update):
+    image = story.featured_image
+    ImageRendition.objects.filter(image=image).delete()
+    images.make_renditions(image.pk)  # the task's work, as the worker runs it
+
+
+def caption_edited(story, update):
+    _admin_save(type(story.featured_image), story.featured_image, caption="Nouvelle légende")
+
+
+def author_renamed(story, update):
+    _admin_save(Author, story.authors.first(), name="Kara Swisher")
+
+
+def section_renamed(story, update):
+    _admin_save(Section, story.section, name="Technologies")
+
+
+def source_renamed(story, update):
+    _admin_save(Source, _source(), name="The Wall Street Journal")
+
+
+CHANGES = [
+    post_update,
+    edit_update,
+    delete_update,
+    pin_update,
+    key_event,
+    correct_story,
+    correct_update,
+    edit_story,
+    end_coverage,
+    withdraw_story,
+    cite_source,
+    capture_citation,
+    fail_capture,
+    edit_post,
+    delete_post,
+    renditions_made,
+    caption_edited,
+    author_renamed,
+    section_renamed,
+    source_renamed,
+]
+
+
+@pytest.fixture
+def shown_story():
+    """A live story showing an update, a cited source, an embedded post, a featured image and
+    a byline: something of every kind its page prints."""
+    picture = factories.image()
+    story = factories.live_story(
+        authors=[factories.author()], body=f"Le message :\n\n{POST}\n", featured_image=picture
+    )
+    update = factories.update(story, body=f"Le point.\n\n{POST}\n")
+    _citation(story)
+    SocialPost.objects.create(url=POST, author_name="Greg")
+    return story, update
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__)
+def test_every_change_a_page_shows_moves_its_story_generation(shown_story, change, client):
+    story, update = shown_story
+    first = client.get(story.get_absolute_url())
+    before = generation(story)
+    change(Story.objects.get(pk=story.pk), LiveUpdate.objects.get(pk=update.pk))
+    assert generation(story) != before
+    # The cached page follows: a reader holding the old ETag gets the new page.
+    again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code in {200, 410}
+
+
+def test_a_change_elsewhere_leaves_the_generation_alone(shown_story):
+    story, _update = shown_story
+    before = generation(story)
+    other = factories.live_story()
+    publishing.post_update(story=other, by=editor(), body="Ailleurs.")
+    assert generation(story) == before
+
+
+def test_a_change_made_in_a_transaction_that_fails_leaves_the_generation(shown_story):
+    story, _update = shown_story
+    before = generation(story)
+    by = editor()
+
+    def post_then_fail():
+        with transaction.atomic():
+            publishing.post_update(story=story, by=by, body="Annulé.")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        post_then_fail()
+    assert generation(story) == before
+
+
+def test_a_cached_page_shows_a_posted_update_on_the_next_request(client):
+    story = factories.live_story()
+    client.get(story.get_absolute_url())
+    publishing.post_update(story=story, by=editor(), body="Le conseil a parlé.")
+    assert "Le conseil a parlé." in client.get(story.get_absolute_url()).content.decode()
+
+
+def test_a_scheduled_update_appears_on_its_minute_with_no_write(client):
+    story = factories.live_story()
+    at = timezone.now() + timedelta(minutes=10)
+    publishing.post_update(story=story, by=editor(), body="Prévu pour plus tard.", published_at=at)
+    first = client.get(story.get_absolute_url())
+    assert "Prévu pour plus tard." not in first.content.decode()
+    with time_machine.travel(at - timedelta(seconds=30)):
+        assert (
+            client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code
+            == 304
+        )
+    with time_machine.travel(at + timedelta(seconds=1)):
+        due = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+        assert due.status_code == 200
+        assert "Prévu pour plus tard." in due.content.decode()
+        # ... and the poll of a page opened before it gets it too.
+        cursor = re.search(r'data-cursor="([^"]+)"', first.content.decode())[1]
+        poll = client.get(f"{story.get_absolute_url()}updates/?since={cursor}").json()
+        assert [u["state"] for u in poll["updates"]] == ["published"]
+
+
+def test_a_scheduled_story_appears_on_the_home_page_on_its_minute(client):
+    at = timezone.now() + timedelta(minutes=5)
+    scheduled = factories.story(headline="Annonce programmée", published_at=at)
+    assert "Annonce programmée" not in client.get("/").content.decode()
+    with time_machine.travel(at + timedelta(seconds=1)):
+        assert "Annonce programmée" in client.get("/").content.decode()
+    assert scheduled.pk
+
+
+def test_a_freshly_loaded_pages_first_poll_sends_nothing_it_shows(client):
+    story = factories.live_story()
+    publishing.post_update(story=story, by=editor(), body="Tout juste publié.")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Tout juste publié." in html
+    cursor = re.search(r'data-cursor="([^"]+)"', html)[1]
+    answer = client.get(f"{story.get_absolute_url()}updates/?since={cursor}")
+    assert answer.json()["updates"] == []
+    assert answer["ETag"]
+    assert answer["Last-Modified"]
+    # An edit after the page was rendered is still sent.
+    update = LiveUpdate.objects.get(story=story)
+    update.body = "Tout juste publié, puis corrigé."
+    publishing.edit_update(update=update, by=editor())
+    (sent,) = client.get(f"{story.get_absolute_url()}updates/?since={cursor}").json()["updates"]
+    assert "puis corrigé" in sent["html"]
+
+
+def test_the_first_poll_of_an_older_page_sends_nothing_it_shows(client):
+    story = factories.live_story()
+    with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+        publishing.post_update(story=story, by=editor(), body="Publié il y a cinq minutes.")
+    html = client.get(story.get_absolute_url()).content.decode()
+    cursor = re.search(r'data-cursor="([^"]+)"', html)[1]
+    assert client.get(f"{story.get_absolute_url()}updates/?since={cursor}").json()["updates"] == []
+
+
+def test_a_304_poll_carries_both_validators(client):
+    story = factories.live_story()
+    factories.update(story)
+    first = client.get(f"{story.get_absolute_url()}updates/?since=0")
+    again = client.get(
+        f"{story.get_absolute_url()}updates/?since=0", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+
+
+def test_public_pages_vary_on_accept_encoding_only(client):
+    story = factories.live_story()
+    factories.update(story)
+    for url in [
+        "/",
+        story.get_absolute_url(),
+        f"{story.get_absolute_url()}updates/?since=0",
+        story.section.get_absolute_url(),
+    ]:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en", HTTP_ACCEPT_ENCODING="gzip")
+        assert response["Vary"] == "Accept-Encoding", url
+        assert "Set-Cookie" not in response
+
+
+def test_staff_previews_are_never_cached(client):
+    story = factories.story(status=Story.Status.DRAFT, published_at=None)
+    client.force_login(editor())
+    response = client.get(f"/preview/stories/{story.pk}/")
+    assert "no-store" in response["Cache-Control"]
+
+
+class FragmentCounter:
+    def __init__(self, monkeypatch):
+        self.calls = []
+        real = live._render_fragment
+        monkeypatch.setattr(
+            live,
+            "_render_fragment",
+            lambda story, update, social, variant, base_url: (
+                self.calls.append((update.pk, variant))
+                or real(story, update, social, variant, base_url)
+            ),
+        )
+
+
+def test_a_new_post_renders_one_fragment_not_the_whole_stream(client, monkeypatch):
+    story = factories.live_story()
+    for n in range(5):
+        factories.update(story, published_at=timezone.now() - timedelta(minutes=10 - n))
+    client.get(story.get_absolute_url())
+    counter = FragmentCounter(monkeypatch)
+    new = publishing.post_update(story=story, by=editor(), body="Le dernier point.")
+    client.get(story.get_absolute_url())
+    assert {pk for pk, _variant in counter.calls} == {new.pk}
+    # The poll and the permalink reuse what the page stored.
+    client.get(f"{story.get_absolute_url()}updates/?since=0")
+    assert {(pk, variant) for pk, variant in counter.calls} == {(new.pk, "page"), (new.pk, "ld")}
+
+
+def test_a_story_moved_to_another_zone_renders_its_fragments_again(client, monkeypatch):
+    story = factories.live_story()
+    factories.update(story, published_at=datetime(2023, 11, 20, 6, 45, tzinfo=UTC))
+    assert "07:45" in client.get(story.get_absolute_url()).content.decode()
+    story.time_zone = "America/New_York"
+    publishing.save_story(story=story, by=editor())
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "01:45" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_on_one_database_agree_on_the_next_request(tmp_path):
+    """Two gunicorn servers (two workers each) on the same SQLite file, each with its own
+    local cache: a change made through one is served by the other on the next request."""
+    from scripts.serving import manage, production_env, start_gunicorn
+
+    env = production_env(tmp_path, DJANGO_LOG_LEVEL="ERROR")
+    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_CONN_MAX_AGE"):
+        env.pop(name, None)
+    manage(env, "migrate", "-v0")
+    manage(env, "shell", "--no-imports", "-c", SETUP)
+    servers = [start_gunicorn(env, workers=2, threads=2) for _ in range(2)]
+    try:
+        import urllib.request
+
+        def page(base):
+            url = f"{base}/stories/le-direct/"
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
+                return response.read().decode()
+
+        for _ in range(4):  # every worker of both servers has the page cached
+            for _server, base in servers:
+                assert "Premier point." in page(base)
+        manage(env, "shell", "--no-imports", "-c", EDIT)
+        for _ in range(4):
+            for _server, base in servers:
+                assert "Second point" in page(base)
+    finally:
+        for server, _base in servers:
+            server.terminate()
+        for server, _base in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+SETUP = """
+from django.utils import timezone
+from articles import freshness
+from articles.models import LiveUpdate, Section, Story
+section = Section.objects.create(name="Tech", slug="tech")
+story = Story.objects.create(headline="Le direct", slug="le-direct", body="Texte.",
+    section=section, status="published", published_at=timezone.now(), is_live=True,
+    live_started_at=timezone.now())
+LiveUpdate.objects.create(story=story, body="Premier point.", published_at=timezone.now())
+freshness.bump(slugs=[story.slug], lists=True)
+"""
+
+EDIT = """
+from articles import publishing
+from articles.models import Story
+from django.contrib.auth.models import User
+editor = User.objects.create_superuser("ed")
+publishing.post_update(story=Story.objects.get(slug="le-direct"), by=editor,
+    body="Second point, publié par le bureau.")
+"""
