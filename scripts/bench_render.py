@@ -139,6 +139,8 @@ def main():
     parser.add_argument("--profile-shown", type=int, default=20)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    # Production settings name static files by their hashes: the manifest must exist.
+    call_command("collectstatic", interactive=False, verbosity=0)
     section = Section.objects.create(name="Tech", slug="tech")
     stories = {count: build(count, section) for count in (10, 200, 1000)}
     print(f"story page render, in process, median of {args.repeat} (production settings)")
