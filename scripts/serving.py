@@ -35,9 +35,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+_static_collected = False
+
+
+def collect_static(env):
+    """Production settings name static files by their manifest: make it once per process (a
+    fresh clone has none, and every page would answer 500 without it)."""
+    global _static_collected
+    if not _static_collected:
+        manage(env, "collectstatic", "--noinput", "-v0", stdout=subprocess.DEVNULL)
+        _static_collected = True
+
+
 def start_gunicorn(env, *, workers=2, threads=8):
     """gunicorn as the README's production section runs it; returns (process, base URL) once
     it answers."""
+    collect_static(env)
     port = free_port()
     server = subprocess.Popen(
         [PY, "-m", "gunicorn", "newsroom.wsgi", "--worker-class", "gthread", "--keep-alive", "30",
