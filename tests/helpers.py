@@ -113,3 +113,25 @@ def form_data_plain(response):
     scraper = _FormScraper(lambda attrs: attrs.get("method") == "post" and "action" not in attrs)
     scraper.feed(response.content.decode())
     return {name: values if len(values) > 1 else values[0] for name, values in scraper.data.items()}
+
+
+def wait_for_other_sessions_to_end(timeout=5.0):
+    """After a test's own server or worker process has exited, give PostgreSQL a moment to end
+    that process's sessions, so none is still open on the test database when pytest drops it
+    (bounded: sessions of the live server's threads may legitimately remain)."""
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)

@@ -20,6 +20,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
+from tests.helpers import wait_for_other_sessions_to_end
 
 ROOT = Path(__file__).resolve().parent.parent
 UNAVAILABLE_FR = "Indisponible un instant"
@@ -139,6 +140,7 @@ def served():
     server.wait(timeout=15)
     database.close()
     redis.close()
+    wait_for_other_sessions_to_end()
 
 
 def test_pages_survive_redis_and_the_database_going_away_and_come_back_by_themselves(served):

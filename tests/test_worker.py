@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from articles import worker
 from articles.models import Citation, Image, ImageRendition, Source
 from tests import factories
+from tests.helpers import wait_for_other_sessions_to_end
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,6 +118,8 @@ def test_a_worker_killed_mid_renditions_leaves_no_rows_and_the_task_is_run_again
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait(timeout=30)
+        wait_for_other_sessions_to_end()
     task.refresh_from_db()
     assert task.status == "SUCCESSFUL", task.traceback
     assert len(task.worker_ids) == 2
