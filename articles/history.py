@@ -35,13 +35,18 @@ def _marked(tag, text):
     return f"<{tag}>{escape(text)}</{tag}>" if text else ""
 
 
+def _opcodes(a, b):
+    """The runs of `a` and `b` (lists of strings) as (op, removed text, added text)."""
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        yield op, "".join(a[i1:i2]), "".join(b[j1:j2])
+
+
 def _word_diff(old, new):
     a, b = TOKENS.findall(old), TOKENS.findall(new)
     if len(a) + len(b) > MAX_WORD_DIFF_TOKENS:
         return _marked("del", old), _marked("ins", new)
     left, right = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+    for op, removed, added in _opcodes(a, b):
         if op == "equal":
             left.append(escape(removed))
             right.append(escape(added))
@@ -58,8 +63,7 @@ def text_diff(old, new):
     old, new = old or "", new or ""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     left, right = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+    for op, removed, added in _opcodes(a, b):
         if op == "equal":
             left.append(escape(removed))
             right.append(escape(added))

@@ -189,8 +189,8 @@ def _page_param(request):
 @require_safe
 def story_detail(request, slug):
     page = _page_param(request)
-    key_events_only = _filter_param(request)
-    oldest_first = _order_param(request)
+    key_events_only = _switch_param(request, "filter", "key-events")
+    oldest_first = _switch_param(request, "order", "oldest")
 
     def render_page():
         next_change = freshness.next_change_for_story(slug)
@@ -277,28 +277,15 @@ def _story_texts(story, inline):
     )
 
 
-def _filter_param(request):
-    """`?filter=key-events` (the stream a reader filtered to key events), False without it;
-    any other value is a page that does not exist, so request values mint no cache entries."""
-    raw = request.GET.get("filter")
+def _switch_param(request, name, value):
+    """Whether a view switch is on: `?filter=key-events` (the stream filtered to key events),
+    `?order=oldest` (read from the start). Absent is off; any other value is a page that does
+    not exist, so request values mint no cache entries."""
+    raw = request.GET.get(name)
     if raw is None:
         return False
-    if raw != KEY_EVENTS_FILTER:
-        raise Http404("No such filter.")
-    return True
-
-
-KEY_EVENTS_FILTER = "key-events"
-
-
-def _order_param(request):
-    """`?order=oldest` (the stream read from the start): True; without it the newest come
-    first; any other value is a page that does not exist."""
-    raw = request.GET.get("order")
-    if raw is None:
-        return False
-    if raw != "oldest":
-        raise Http404("No such order.")
+    if raw != value:
+        raise Http404(f"No such {name}.")
     return True
 
 

@@ -129,9 +129,8 @@ class RevertThroughFormMixin:
             *super().get_urls(),
         ]
 
-    def history_diff_view(self, request, object_id, version_id):
-        """One version beside the one before it: what changed, word by word in the texts,
-        who and when (in the newsroom's zone), and the way to restore it."""
+    def _history_object(self, request, object_id, version_id):
+        """The row whose version is asked for, which the user may see: else 404 or 403."""
         if not (ID_PATTERN.fullmatch(unquote(object_id)) and ID_PATTERN.fullmatch(version_id)):
             raise Http404
         stored = self.get_object(request, unquote(object_id))
@@ -139,6 +138,12 @@ class RevertThroughFormMixin:
             raise Http404
         if not self.has_view_or_change_permission(request, stored):
             raise PermissionDenied
+        return stored
+
+    def history_diff_view(self, request, object_id, version_id):
+        """One version beside the one before it: what changed, word by word in the texts,
+        who and when (in the newsroom's zone), and the way to restore it."""
+        stored = self._history_object(request, object_id, version_id)
         records = self.model.history.filter(**{self.model._meta.pk.attname: stored.pk})
         record = records.filter(history_id=version_id).first()
         if record is None:
@@ -163,13 +168,7 @@ class RevertThroughFormMixin:
         return TemplateResponse(request, "admin/articles/history_diff.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not (ID_PATTERN.fullmatch(unquote(object_id)) and ID_PATTERN.fullmatch(version_id)):
-            raise Http404
-        stored = self.get_object(request, unquote(object_id))
-        if stored is None:
-            raise Http404
-        if not self.has_view_or_change_permission(request, stored):
-            raise PermissionDenied
+        stored = self._history_object(request, object_id, version_id)
         if request.method == "POST" and not self.has_change_permission(request, stored):
             raise PermissionDenied
         request.revert_target = stored
