@@ -28,6 +28,17 @@ def test_on_a_phone_the_context_follows_the_summary_and_key_events_have_dates(
     top = latest.bounding_box()["y"]
     print(f"\nlatest update's top on a 360 x 740 phone: {top:.0f} px")
     shot(page, "reader-phone-first-screen")
+    # On the first screen: the latest update's time and title, not just its top edge.
+    header = latest.locator(".update-header").bounding_box()
+    assert header["y"] + header["height"] < PHONE["height"]
+    # Closed folds sit side by side, a row for the story's and a row for the stream's.
+    context_chip = page.locator("section.story-context summary").bounding_box()
+    correction_chip = page.locator("section.corrections summary").bounding_box()
+    assert abs(context_chip["y"] - correction_chip["y"]) < 2
+    # The view switches are links, the current one marked; without the times line on a
+    # phone the end of coverage still says so.
+    expect(page.locator(".stream-filter [aria-current=page]")).to_have_count(2)
+    expect(page.locator(".coverage-ended")).to_be_visible()
     # Between the summary and the latest update, only folded boxes: the story's correction, its
     # background (with its picture and standfirst), the key events and the pinned update; the
     # summary itself comes right after a short header.
@@ -87,12 +98,12 @@ def test_a_reader_reads_from_the_start_and_new_updates_join_the_last_page(
     desk = factories.user("ines", group="Live desk")
     page = open_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}{story.get_absolute_url()}")
-    page.get_by_role("link", name="Depuis le début").click()
+    page.get_by_role("link", name="Plus anciennes", exact=True).click()
     expect(page).to_have_url(re.compile(r"\?order=oldest$"))
     titles = page.locator("[data-stream] .update-title")
     expect(titles).to_have_text(["Le premier", "Le deuxième"])
     # The filter link keeps the order.
-    href = page.get_by_role("link", name="Moments clés seulement").get_attribute("href")
+    href = page.get_by_role("link", name="Moments clés", exact=True).get_attribute("href")
     assert href.endswith("?filter=key-events&order=oldest")
     publishing.post_update(story=story, by=desk, title="Le troisième", body="Texte.")
     page.evaluate("window.newsroomLive.pollNow()")
@@ -136,7 +147,7 @@ def test_a_page_filtered_to_key_events_keeps_its_filter_as_it_updates(live_serve
     desk = factories.user("ines", group="Live desk")
     page = open_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}{story.get_absolute_url()}")
-    page.get_by_role("link", name="Moments clés seulement").click()
+    page.get_by_role("link", name="Moments clés", exact=True).click()
     expect(page).to_have_url(re.compile(r"\?filter=key-events$"))
     publishing.post_update(story=story, by=desk, title="Un point ordinaire", body="Texte.")
     publishing.post_update(
