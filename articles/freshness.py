@@ -38,11 +38,22 @@ def fragment_scope(slug):
     return f"fragments:{slug}"
 
 
-def bump(*, slugs=(), lists=False, fragments=False):
+def shell_scope(slug):
+    """What a story page prints beyond its stream of updates: the story, its byline, section,
+    pictures, citations and own corrections, its coverage (articles.pages). Every change moves
+    it but those that say they touch only the stream (`stream_only`): a forgotten case costs a
+    render, never a stale page."""
+    return f"shell:{slug}"
+
+
+def bump(*, slugs=(), lists=False, fragments=False, stream_only=False):
     """New generations for these stories' pages (and the lists' when `lists`, and their
     stored update fragments' when `fragments`), in the caller's transaction: readers see the
-    change and the new generation together."""
+    change and the new generation together. `stream_only`: the change is to updates alone (a
+    post, an edit, a pin, a deletion), so the page's stored shell stays."""
     scopes = {story_scope(slug) for slug in slugs if slug}
+    if not stream_only:
+        scopes |= {shell_scope(slug) for slug in slugs if slug}
     if fragments:
         scopes |= {fragment_scope(slug) for slug in slugs if slug}
     if lists:
@@ -61,13 +72,13 @@ def bump(*, slugs=(), lists=False, fragments=False):
     )
 
 
-def bump_stories(*, stories=(), story_ids=(), lists=False, fragments=False):
+def bump_stories(*, stories=(), story_ids=(), lists=False, fragments=False, stream_only=False):
     """`bump` for story rows or ids (the slugs are read for the ids in one query)."""
     slugs = {story.slug for story in stories}
     ids = {pk for pk in story_ids if pk} - {story.pk for story in stories}
     if ids:
         slugs |= set(Story.objects.filter(pk__in=ids).values_list("slug", flat=True))
-    bump(slugs=slugs, lists=lists, fragments=fragments)
+    bump(slugs=slugs, lists=lists, fragments=fragments, stream_only=stream_only)
 
 
 READ_SQL = f"SELECT generation FROM {Freshness._meta.db_table} WHERE scope = %s"  # noqa: S608
@@ -79,6 +90,17 @@ def generation(scope):
         cursor.execute(READ_SQL, [scope])
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+READ_MANY_SQL = f"SELECT scope, generation FROM {Freshness._meta.db_table} WHERE scope IN (%s, %s)"  # noqa: S608
+
+
+def generations(first, second):
+    """Two scopes' generations in one read (0 for a scope not changed yet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(READ_MANY_SQL, [first, second])
+        found = dict(cursor.fetchall())
+    return found.get(first, 0), found.get(second, 0)
 
 
 def next_change_for_story(slug, now=None):

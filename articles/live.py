@@ -7,12 +7,13 @@ updates however many come after them; the story's own address shows the latest o
 import math
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Max, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -90,80 +91,67 @@ def page_number_of(position):
 class LiveStream:
     """The updates a story page shows: the latest, or one stable older page."""
 
-    def __init__(self, story, page=None, *, key_events_only=False, oldest_first=False):
+    def __init__(self, story, page=None, *, key_events_only=False, oldest_first=False, load=True):
         """`key_events_only`: the stream a reader filtered to key events (`?filter=key-events`),
         counted and paged among them; the story's freshness still follows every update.
         `oldest_first`: the stream read from the start (`?order=oldest`): the same pages, each
-        in reading order, the first one without `?page`; key events run in the same order."""
+        in reading order, the first one without `?page`; key events run in the same order.
+        `load=False`: the view alone (its page, filter, order and links), with no update:
+        what the page's stored shell prints (articles.pages)."""
         self.story = story
+        self.page = page
         self.key_events_only = key_events_only
         self.oldest_first = oldest_first
-        published = LiveUpdate.objects.published().filter(story=story)
-        # One query for the count and the stream's latest news (a post, an edit, a correction
-        # on an update): the story's "updated" time follows them.
-        summary = published.aggregate(
-            total=Count("id", distinct=True),
-            posted=Max("published_at"),
-            edited=Max("edited_at"),
-            corrected=Max("corrections__corrected_at"),
-        )
-        self.total = summary["total"]
-        self.latest_at = max(
-            (summary[key] for key in ("posted", "edited", "corrected") if summary[key]),
-            default=None,
-        )
-        if key_events_only:
-            published = published.filter(is_key_event=True)
-            self.total = published.count()
+        self.updates, self.key_events, self.pinned = [], [], None
+        self.older_page = self.newer_page = None
+        self.total, self.latest_at, self.page_count = 0, None, 1
+        if load:
+            self._load()
+
+    def _load(self):
+        """The stream as it stands, in four reads whatever its length: its facts (count, latest
+        news, last and next change), the positions of its key events and pin, the ids and
+        versions of the updates shown (their markup is stored, `with_fragments`), and the rows
+        of the key events and the pin. Plain SQL: the ORM took longer to build these queries
+        than the database to answer them."""
+        story, page = self.story, self.page
+        facts = stream_facts(story)
+        self.total = facts.total
+        self.latest_at = facts.latest_at
+        self.changed, self.next_change = facts.changed, facts.next_change
+        numbered = _key_and_pinned(story)
+        if self.key_events_only:
+            self.total = sum(1 for row in numbered if row.is_key_event)
         self.page_count = max(1, math.ceil(self.total / per_page()))
-        base = published.select_related("author")
-        if page is None and not oldest_first:
-            self.page = None
-            self.updates = list(base.newest_first()[: per_page()])
+        if page is None and not self.oldest_first:
+            self.updates = _shown(story, self.key_events_only, newest_first=True, offset=0)
             oldest_shown = self.total - len(self.updates)
             self.older_page = page_number_of(oldest_shown) if oldest_shown > 0 else None
-            self.newer_page = None
         else:
             number = page or 1
             if number < 1 or number > self.page_count:
                 raise Http404("No such page of updates.")
-            self.page = page
             start = (number - 1) * per_page()
-            chunk = list(base.oldest_first()[start : start + per_page()])
-            self.updates = chunk if oldest_first else chunk[::-1]
+            chunk = _shown(story, self.key_events_only, newest_first=False, offset=start)
+            self.updates = chunk if self.oldest_first else chunk[::-1]
             self.older_page = number - 1 if number > 1 else None
             self.newer_page = number + 1 if number < self.page_count else None
-        self.pinned = base.filter(is_pinned=True).first()
-        # Each key event carries its position, so its link lands on the page that holds it:
-        # one pass over the stream's ids numbers them (a count per key event, in SQL, grew as
-        # key events times updates: 10 ms at 1,000 updates). A window function would number
-        # the key events among themselves: the ORM puts `is_key_event` inside its WHERE.
-        order = (
-            LiveUpdate.objects.published()
-            .filter(story=story)
-            .oldest_first()
-            .values_list("id", "is_key_event")
+        # On a page filtered to key events, the pinned update shows if it is one.
+        self.pinned = next(
+            (r for r in numbered if r.is_pinned and (r.is_key_event or not self.key_events_only)),
+            None,
         )
-        positions = {pk: n for n, (pk, key) in enumerate(order, start=1) if key}
-        key_events = LiveUpdate.objects.filter(pk__in=positions)
-        self.key_events = list(
-            (key_events.oldest_first() if oldest_first else key_events.newest_first())
-            if positions
-            else []
+        self.key_events = sorted(
+            (row for row in numbered if row.is_key_event),
+            key=lambda row: (row.published_at, row.pk),
+            reverse=not self.oldest_first,
         )
-        for event in self.key_events:
-            event.position = positions[event.pk]
+        on_page = {update.pk for update in self.updates}
         for event in self.key_events:
             event.page_number = page_number_of(event.position)
             # Counted among all updates: its page is one of the unfiltered stream's.
             event.page_href = self.query(page=event.page_number, key_events_only=False)
-        on_page = {update.pk for update in self.updates}
-        for event in self.key_events:
             event.is_on_this_page = event.pk in on_page
-        # The story's own corrections come in the same query as those of the shown updates.
-        shown = self.updates + ([self.pinned] if self.pinned else [])
-        self.corrections = story_corrections(story, shown)
-        with_pictures(shown)
 
     @property
     def is_latest(self):
@@ -200,6 +188,123 @@ class LiveStream:
             "older": self.older_page and self.query(page=self.older_page),
             "newer": self.newer_page and self.query(page=self.newer_page),
         }
+
+
+# --- The stream's reads ---------------------------------------------------------------------
+# Plain SQL over the update table, the rule of `LiveUpdate.objects.published()` written once
+# here (tests/test_live.py holds the two to the same rows).
+_U = LiveUpdate._meta.db_table
+_C = Correction._meta.db_table
+_VISIBLE = "u.story_id = %s AND u.status = %s AND u.deleted_at IS NULL AND u.published_at <= %s"
+
+
+def _visible_params(story, now):
+    return [story.pk, LiveUpdate.Status.PUBLISHED, connection.ops.adapt_datetimefield_value(now)]
+
+
+def _db_time(value):
+    """A time as read by plain SQL: PostgreSQL gives it aware, SQLite in UTC, naive (a
+    column) or as text (an aggregate)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class StreamFacts(NamedTuple):
+    total: int
+    latest_at: datetime | None  # the latest post, edit or correction readers see
+    changed: datetime | None  # the last change of any update that has come (`last_change`)
+    next_change: datetime | None  # the next one coming due with no write
+
+
+# Table names and fixed conditions only: every value is a parameter.
+FACTS_SQL = (
+    "SELECT v.total, v.posted, v.edited,"  # noqa: S608
+    f" (SELECT MAX(c.corrected_at) FROM {_C} c JOIN {_U} u ON c.update_id = u.id"
+    f"  WHERE {_VISIBLE}),"
+    f" (SELECT MAX(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at <= %s),"
+    f" (SELECT MIN(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at > %s)"
+    " FROM (SELECT COUNT(*) AS total, MAX(u.published_at) AS posted, MAX(u.edited_at) AS edited"
+    f" FROM {_U} u WHERE {_VISIBLE}) v"
+)
+
+
+def stream_facts(story, now=None):
+    """The stream's count and latest news, and its last and next change: one read."""
+    now = now or timezone.now()
+    visible = _visible_params(story, now)
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(FACTS_SQL, [*visible, story.pk, at, story.pk, at, *visible])
+        total, posted, edited, corrected, changed, due = cursor.fetchone()
+    news = [t for t in map(_db_time, (posted, edited, corrected)) if t]
+    return StreamFacts(total or 0, max(news, default=None), _db_time(changed), _db_time(due))
+
+
+class Shown:
+    """An update a page shows, as far as its stored fragments need: their key (and, for a key
+    event or the pinned update, its time), then the fragments themselves (`with_fragments`
+    reads the full row only to render a missing one)."""
+
+    def __init__(self, pk, version, changed_at, published_at=None):
+        self.pk, self.version, self.changed_at = pk, version, changed_at
+        self.published_at = published_at
+        self.fragment_html = self.pinned_html = self.key_event_html = ""
+        self.ld_entry = None
+
+
+SHOWN_SQL = (
+    f"SELECT u.id, u.version, u.changed_at FROM {_U} u WHERE {_VISIBLE}{{key}}"  # noqa: S608
+    " ORDER BY u.published_at {order}, u.id {order} LIMIT %s OFFSET %s"
+)
+
+
+def _shown(story, key_events_only, *, newest_first, offset):
+    sql = SHOWN_SQL.format(
+        key=" AND u.is_key_event" if key_events_only else "",
+        order="DESC" if newest_first else "ASC",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_visible_params(story, timezone.now()), per_page(), offset])
+        return [Shown(pk, version, _db_time(at)) for pk, version, at in cursor.fetchall()]
+
+
+FLAGS_SQL = (
+    "SELECT CASE WHEN u.is_key_event OR u.is_pinned THEN u.id END"  # noqa: S608
+    f" FROM {_U} u WHERE {_VISIBLE}"
+    " ORDER BY u.published_at, u.id"
+)
+MARKED_SQL = (
+    "SELECT u.id, u.is_key_event, u.is_pinned, u.version, u.changed_at, u.published_at"  # noqa: S608
+    f" FROM {_U} u WHERE {_VISIBLE} AND (u.is_key_event OR u.is_pinned)"
+    " ORDER BY u.published_at, u.id"
+)
+
+
+def _key_and_pinned(story):
+    """The stream's key events and its pinned update, each with its position among all
+    published updates from the oldest (`position`, `is_key_event`, `is_pinned`), in two
+    reads: one flag per update in stream order (numbered here: a window function took three
+    times as long on SQLite, a count per key event grew as key events times updates), then the
+    marked rows themselves."""
+    params = _visible_params(story, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(FLAGS_SQL, params)
+        positions = {pk: n for n, (pk,) in enumerate(cursor.fetchall(), start=1) if pk}
+        if not positions:
+            return []
+        cursor.execute(MARKED_SQL, params)
+        rows = cursor.fetchall()
+    found = []
+    for pk, key, pinned, version, changed_at, published_at in rows:
+        position = positions.get(pk)
+        if position is None:
+            continue  # marked between the two reads: the next render shows it
+        row = Shown(pk, version, _db_time(changed_at), _db_time(published_at))
+        row.is_key_event, row.is_pinned, row.position = bool(key), bool(pinned), position
+        found.append(row)
+    return found
 
 
 def visible_updates_changed():
@@ -243,6 +348,13 @@ def page_cursor(changed, now):
     return Cursor(min(changed, now - timedelta(seconds=COMMIT_LAG_SECONDS)))
 
 
+RECENT_SQL = (
+    f"SELECT u.id, u.version, u.changed_at FROM {_U} u"  # noqa: S608
+    " WHERE u.story_id = %s AND u.changed_at >= %s AND u.changed_at <= %s"
+    " ORDER BY u.changed_at DESC, u.id DESC LIMIT %s"
+)
+
+
 def shown_page_cursor(story, changed, now):
     """The cursor of a page that shows every change up to `changed`: its first poll sends
     nothing the page already shows. Past the commit lag, the last change itself is the
@@ -251,12 +363,12 @@ def shown_page_cursor(story, changed, now):
     if changed is None:
         return Cursor(EPOCH)
     ceiling = now - timedelta(seconds=COMMIT_LAG_SECONDS)
-    recent = list(
-        LiveUpdate.objects.filter(story=story, changed_at__gte=min(changed, ceiling))
-        .filter(changed_at__lte=now)
-        .order_by("-changed_at", "-id")
-        .values_list("id", "version", "changed_at")[: MAX_SEEN + 1]
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECENT_SQL, [story.pk, adapt(min(changed, ceiling)), adapt(now), MAX_SEEN + 1]
+        )
+        recent = [(pk, version, _db_time(at)) for pk, version, at in cursor.fetchall()]
     if changed <= ceiling:
         return Cursor(changed, recent[0][0] if recent else 0)
     recent = [row for row in recent if row[2] > ceiling]
@@ -421,48 +533,95 @@ def _change_payload(story, update, cards):
 # renamed, a picture changed: articles.freshness), the language and the variant.
 FRAGMENT_SECONDS = 7 * 24 * 3600
 FRAGMENT_TEMPLATE = "articles/story_detail.html#update"
+KEY_EVENT_TEMPLATE = "articles/story_detail.html#key_event"
 
 
 def _fragment_key(update, salt, variant):
     return f"frag:{update.pk}:{update.version}:{epoch_micros(update.changed_at)}:{salt}:{variant}"
 
 
-def with_fragments(story, social, wanted, *, base_url=None):
+def prepare_for_render(story, updates):
+    """What rendering these updates' fragments reads beyond their rows, in three queries
+    whatever their number: their corrections, their uploaded pictures, and the cards of the
+    posts they embed (returned)."""
+    story_corrections(story, updates)
+    with_pictures(updates)
+    return embeds.Cards(
+        SocialPost.objects.for_html(*(update.body_html for update in updates)), story.time_zone
+    )
+
+
+def with_fragments(story, social, wanted, *, base_url=None, generation=None):
     """Attach to each update of `wanted` ((update, variant) pairs) its stored fragment: markup
-    as `fragment_html` ("page"), `pinned_html` ("pinned"), `permalink_html` ("permalink"), or
-    its JSON-LD entry as `ld_entry` ("ld"), rendering and storing only the missing ones: one
-    generation read and one cache read for all."""
+    as `fragment_html` ("page"), `pinned_html` ("pinned"), `permalink_html` ("permalink"),
+    `key_event_html` (`key_event_variant`), or its JSON-LD entry as `ld_entry` ("ld"),
+    rendering and storing only the missing ones: one generation read and one cache read for
+    all. `social`: the cards of the posts they embed;
+    None to have them (and the updates' corrections and pictures) read only for the missing
+    fragments (`prepare_for_render`). `generation`: the story's fragment generation, when the
+    caller has read it already."""
     base_url = settings.NEWSROOM_SITE_URL if base_url is None else base_url
-    generation = freshness.generation(freshness.fragment_scope(story.slug))
+    if generation is None:
+        generation = freshness.generation(freshness.fragment_scope(story.slug))
     salt = caching.digest(
         f"{generation}|{story.slug}|{story.time_zone}|{translation.get_language()}|{base_url}"
     )
     wanted = {_fragment_key(update, salt, variant): (update, variant) for update, variant in wanted}
     found = cache.get_many(list(wanted))
+    missing = [update for key, (update, _v) in wanted.items() if key not in found]
+    # A page's stream names its updates by key alone (`Shown`): the rows of those whose
+    # fragments are missing are read now, in one query.
+    stubs = {update.pk for update in missing if isinstance(update, Shown)}
+    rows = LiveUpdate.objects.select_related("author").in_bulk(stubs) if stubs else {}
+    for row in rows.values():
+        row.story = story
+    # (A row destroyed since the stream was read is left out: its stub keeps no markup.)
+    full = {id(u): rows.get(u.pk) if isinstance(u, Shown) else u for u in missing}
+    full = {ident: row for ident, row in full.items() if row is not None}
+    if full and social is None:
+        social = prepare_for_render(story, list({id(u): u for u in full.values()}.values()))
     made = {}
     for key, (update, variant) in wanted.items():
         value = found.get(key)
         if value is None:
-            value = made[key] = _render_fragment(story, update, social, variant, base_url)
+            if id(update) not in full:
+                continue
+            row = full[id(update)]
+            # Where a key event's item links to is the stream's, not the row's.
+            for name in STREAM_ATTRIBUTES:
+                if hasattr(update, name):
+                    setattr(row, name, getattr(update, name))
+            value = made[key] = _render_fragment(story, row, social, variant, base_url)
         if variant == "ld":
             update.ld_entry = value
         else:
-            setattr(update, FRAGMENT_ATTRIBUTES[variant], mark_safe(value))  # noqa: S308
+            attribute = FRAGMENT_ATTRIBUTES[variant.partition(":")[0]]
+            setattr(update, attribute, mark_safe(value))  # noqa: S308
     if made:
         cache.set_many(made, FRAGMENT_SECONDS)
 
 
+STREAM_ATTRIBUTES = ("position", "page_number", "page_href", "is_on_this_page")
 FRAGMENT_ATTRIBUTES = {
+    "key": "key_event_html",
     "page": "fragment_html",
     "pinned": "pinned_html",
     "permalink": "permalink_html",
 }
 
 
+def key_event_variant(event, story):
+    """A key event's item in the page's list prints where its update is (this page, or the
+    page of the stream holding it) and, for coverage over days, its date."""
+    return f"key:{event.is_on_this_page:d}:{event.page_href}:{story.coverage_spans_days:d}"
+
+
 def _render_fragment(story, update, social, variant, base_url):
     # Safe to mark: the partial escapes what it prints and `body_html` is sanitised.
     if variant == "ld":
         return structured_data.for_update(story, update, base_url)
+    if variant.startswith("key:"):
+        return render_to_string(KEY_EVENT_TEMPLATE, {"story": story, "event": update})
     context = {"story": story, "update": update, "social": social}
     if variant == "pinned":
         context["as_pinned"] = True

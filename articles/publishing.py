@@ -306,7 +306,7 @@ def post_new_update(*, update, by, confirm_time=False):
         _pin_alone(update, now)
     _stamp_history(update, by)
     update.save()
-    freshness.bump(slugs=[stored.slug])
+    freshness.bump(slugs=[stored.slug], stream_only=True)
     return update
 
 
@@ -336,7 +336,7 @@ def edit_update(*, update, by, expected_version=None, correction_note=""):
     update.save(expected_version=expected_version)
     if correction_note:
         Correction.objects.create(update=update, note=correction_note, by=by)
-    freshness.bump(slugs=[stored.story.slug])
+    freshness.bump(slugs=[stored.story.slug], stream_only=True)
     return update
 
 
@@ -348,7 +348,7 @@ def _change_update(update, by, allowed, **values):
         _pin_alone(stored, timezone.now())
     _stamp_history(stored, by)
     stored.save(update_fields=list(values))
-    freshness.bump(slugs=[stored.story.slug])
+    freshness.bump(slugs=[stored.story.slug], stream_only=True)
     for field in [*values, "version", "changed_at", "edited_at"]:
         setattr(update, field, getattr(stored, field))
     return update
@@ -421,10 +421,12 @@ def _touch_targets(*, story_ids=(), update_ids=()):
     stories = {pk for pk in story_ids if pk}
     for story in Story.objects.filter(pk__in=stories):
         story.save(update_fields=["updated_at"])
+    shells = set(stories)  # a story's own correction is printed by its page's shell
     for update in LiveUpdate.objects.filter(pk__in={pk for pk in update_ids if pk}):
         update.save(update_fields=["changed_at"])
         stories.add(update.story_id)
-    freshness.bump_stories(story_ids=stories)
+    freshness.bump_stories(story_ids=shells)
+    freshness.bump_stories(story_ids=stories - shells, stream_only=True)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,15 +22,14 @@ from articles import (
     caching,
     embeds,
     freshness,
-    images,
     live,
+    pages,
     permissions,
     previews,
     search,
     structured_data,
 )
 from articles.models import Author, Citation, LiveUpdate, Section, SocialPost, Source, Story
-from articles.rendering import render_markdown
 
 STORIES_PER_PAGE = 20
 
@@ -193,31 +192,10 @@ def story_detail(request, slug):
     oldest_first = _switch_param(request, "order", "oldest")
 
     def render_page():
-        next_change = freshness.next_change_for_story(slug)
-        story = _published_story(slug)
-        if (page is not None or key_events_only or oldest_first) and not story.has_live_coverage:
-            raise Http404("This story has no pages of updates.")
-        changed = live.last_change(story) if story.has_live_coverage else None
-        inline = images.images_in(story.body_html, story.summary_html)
-        shown = [image for image in [story.featured_image, *inline.values()] if image]
-        last_modified = max(
-            [story.updated_at, *([changed] if changed else []), *(i.updated_at for i in shown)]
+        view = pages.View(page, key_events_only, oldest_first)
+        text, story, last_modified, next_change = pages.story_page(
+            request, slug, view, _published_story
         )
-        # The page is in the story's language, whatever the reader's browser prefers.
-        with translation.override(story.language):
-            text = render_to_string(
-                "articles/story_detail.html",
-                _story_context(
-                    story,
-                    page,
-                    changed,
-                    settings.NEWSROOM_SITE_URL,
-                    inline=inline,
-                    key_events_only=key_events_only,
-                    oldest_first=oldest_first,
-                ),
-                request=request,
-            )
         return caching.Render(
             text, last_modified=last_modified, next_change=next_change, language=story.language
         )
@@ -246,37 +224,6 @@ def _story_page(request, slug, *, variant, render, max_age):
         return _withdrawn_response(request, gone.story)
 
 
-def story_modified_at(story, stream, corrections):
-    """When readers last had something new: the story's own save, or, for live coverage, the
-    latest published update, edit or correction, whichever came last."""
-    times = [story.updated_at, *(c.corrected_at for c in corrections)]
-    if stream is not None and stream.latest_at:
-        times.append(stream.latest_at)
-    return max(t for t in times if t)
-
-
-def social_cards(story, stream=None, updates=()):
-    """The snapshots of every post the page embeds (its text, its updates, the pinned one),
-    fetched in one query whatever their number."""
-    shown = list(updates)
-    if stream is not None:
-        shown += [*stream.updates, *([stream.pinned] if stream.pinned else [])]
-    fragments = [story.body_html, story.summary_html, *(update.body_html for update in shown)]
-    return embeds.Cards(SocialPost.objects.for_html(*fragments), story.time_zone)
-
-
-def _story_texts(story, inline):
-    """The story's body and summary with their uploaded images as responsive pictures (the
-    stored HTML when they show none: rendering again is only for pictures)."""
-    if not inline:
-        return story.body_html, story.summary_html
-    pictures = {url: images.picture(image) for url, image in inline.items()}
-    return (
-        render_markdown(story.body, pictures=pictures),
-        render_markdown(story.summary, pictures=pictures),
-    )
-
-
 def _switch_param(request, name, value):
     """Whether a view switch is on: `?filter=key-events` (the stream filtered to key events),
     `?order=oldest` (read from the start). Absent is off; any other value is a page that does
@@ -287,85 +234,6 @@ def _switch_param(request, name, value):
     if raw != value:
         raise Http404(f"No such {name}.")
     return True
-
-
-def _story_context(
-    story,
-    page,
-    changed,
-    base_url="",
-    *,
-    polls=True,
-    inline=None,
-    key_events_only=False,
-    oldest_first=False,
-):
-    """`polls`: the latest page polls, so a story without coverage yet can still go live.
-    `inline`: the images the story's texts show, by URL (`images.images_in`)."""
-    stream = (
-        live.LiveStream(story, page, key_events_only=key_events_only, oldest_first=oldest_first)
-        if story.has_live_coverage
-        else None
-    )
-    body_html, summary_html = _story_texts(story, inline or {})
-    featured = story.featured_image
-    featured_picture = (
-        # Fetched first at the top of a story; on a live page it is folded with the
-        # background, fetched when the reader opens it.
-        images.picture(featured, featured=stream is None, sizes=images.FEATURED_SIZES)
-        if featured
-        else None
-    )
-    social = social_cards(story, stream)
-    if stream is not None:
-        live.with_fragments(
-            story,
-            social,
-            [
-                *((update, variant) for update in stream.updates for variant in ("page", "ld")),
-                *([(stream.pinned, "pinned")] if stream.pinned else []),
-            ],
-            base_url=base_url,
-        )
-    corrections = stream.corrections if stream else live.story_corrections(story)
-    # One query whatever their number: each with its outlet and the relay it came through.
-    citations = list(story.citations.select_related("source", "via__source"))
-    modified_at = story_modified_at(story, stream, corrections)
-    return {
-        "story": story,
-        "body_html": body_html,
-        "summary_html": summary_html,
-        "featured": featured_picture,
-        "og_image": featured
-        and {
-            "url": structured_data.absolute_url(featured.file.url, base_url),
-            "width": featured.width,
-            "height": featured.height,
-            "alt": featured.alt_text,
-        },
-        "stream": stream,
-        "social": social,
-        "corrections": corrections,
-        "citations": citations,
-        "modified_at": modified_at,
-        "was_updated": bool(story.published_at and modified_at > story.published_at),
-        "ld": structured_data.for_story(
-            story,
-            stream,
-            corrections,
-            base_url,
-            modified_at,
-            citations=citations,
-            images=structured_data.picture_objects(featured, base_url) if featured else [],
-        ),
-        "poll_interval": settings.NEWSROOM_POLL_INTERVAL,
-        "idle_poll_interval": live.IDLE_POLL_SECONDS,
-        "poll_cursor": (
-            str(live.shown_page_cursor(story, changed, timezone.now()))
-            if polls and page is None
-            else None
-        ),
-    }
 
 
 @require_safe
@@ -522,18 +390,23 @@ def shared_preview(request, token):
 
 
 def _preview_response(request, story):
-    context = _story_context(
-        story,
-        None,
-        live.last_change(story),
-        settings.NEWSROOM_SITE_URL,
-        # A draft's preview has no poll to answer it; a published story's preview polls as
-        # its page does.
-        polls=story.has_live_coverage,
-        inline=images.images_in(story.body_html, story.summary_html),
-    )
+    # A draft's preview has no poll to answer it; a published story's preview polls as its
+    # page does. Nothing of it is stored.
+    polls = story.has_live_coverage
     with translation.override(story.language):
-        response = render(request, "articles/story_detail.html", {**context, "is_preview": True})
+        shell = pages.build_shell(
+            request,
+            story,
+            pages.View(),
+            polls=polls,
+            base_url=settings.NEWSROOM_SITE_URL,
+            is_preview=True,
+        )
+        text, _last_modified, _next_change = pages.assemble(
+            shell, pages.View(), polls=polls, base_url=settings.NEWSROOM_SITE_URL
+        )
+    response = HttpResponse(text)
+    response["Content-Language"] = story.language
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.contrib.admin.sites import site
 from django.db import transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from articles import archiving, freshness, images, live, publishing
@@ -417,3 +417,41 @@ editor = User.objects.create_superuser("ed")
 publishing.post_update(story=Story.objects.get(slug="le-direct"), by=editor,
     body="Second point, publié par le bureau.")
 """
+
+
+# What changes only the stream: the page keeps its stored shell (articles.pages).
+STREAM_ONLY = {post_update, edit_update, delete_update, pin_update, key_event, correct_update}
+
+
+def shell_generation(story):
+    return freshness.generation(freshness.shell_scope(story.slug))
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__)
+def test_the_page_shell_follows_every_change_but_those_to_updates_alone(shown_story, change):
+    story, update = shown_story
+    before = shell_generation(story)
+    change(Story.objects.get(pk=story.pk), LiveUpdate.objects.get(pk=update.pk))
+    assert (shell_generation(story) == before) == (change in STREAM_ONLY)
+
+
+@override_settings(NEWSROOM_PAGE_CACHE=False)
+def test_a_render_after_a_post_keeps_the_shell_and_reads_no_story(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    story = factories.live_story(headline="Le direct du conseil")
+    factories.update(story, body="Le premier point.")
+    client.get(story.get_absolute_url())
+    publishing.post_update(story=story, by=editor(), body="Le deuxième point.")
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(story.get_absolute_url()).content.decode()
+    assert "Le deuxième point." in html
+    assert "Le premier point." in html
+    assert "Le direct du conseil" in html
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert 'FROM "articles_story"' not in tables  # the stored shell has the story
+    # And a change to the story itself renders it again.
+    story.headline = "Le conseil, en direct"
+    publishing.save_story(story=story, by=editor())
+    assert "Le conseil, en direct" in client.get(story.get_absolute_url()).content.decode()

@@ -69,8 +69,9 @@ def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(client
         response = client.get(big.get_absolute_url())
 
     many = count_queries(get_big)
-    # 13 today: generation, next scheduled change, story, stream (count and page), pin, key
-    # events (their positions, then the rows), the page's cursor...
+    # A first render, shell included: generation, next scheduled change, the shell's and the
+    # fragments' generations, story, bylines, corrections, citations, stream (count, page),
+    # positions of the key events and the pin, their rows, last change, the page's cursor.
     assert many <= few <= 14
     assert len(update_ids(response.content.decode())) == 20
     # A second reader gets the cached render: the story's generation only.
@@ -534,3 +535,36 @@ def test_the_poll_renders_cards_and_sends_an_update_again_when_its_post_is_captu
     assert again[0]["version"] == update.version  # the same update, a new card
     assert "Capturé." in again[0]["html"]
     assert 'data-social-version="1"' in again[0]["html"]
+
+
+def test_the_streams_plain_sql_sees_what_published_sees():
+    """live.py reads the stream with plain SQL (articles.pages' render): the same rows as
+    `LiveUpdate.objects.published()`, counted, ordered and marked the same."""
+    story = factories.live_story()
+    now = timezone.now()
+    shown = [
+        factories.update(story, published_at=now - timedelta(minutes=n), is_key_event=n % 2 == 0)
+        for n in range(1, 6)
+    ]
+    factories.update(story, status=LiveUpdate.Status.DRAFT, is_key_event=True)
+    factories.update(story, published_at=now + timedelta(hours=1), is_key_event=True)
+    gone = factories.update(story, published_at=now - timedelta(minutes=30), is_key_event=True)
+    gone.deleted_at = now
+    gone.save()
+    pinned = shown[3]
+    pinned.is_pinned = True
+    pinned.save()
+    factories.update(factories.live_story(), is_key_event=True)  # another story's
+    published = LiveUpdate.objects.published().filter(story=story)
+    facts = live.stream_facts(story)
+    assert facts.total == published.count() == 5
+    assert facts.next_change is not None  # the scheduled one
+    newest = live._shown(story, False, newest_first=True, offset=0)
+    assert [row.pk for row in newest] == [u.pk for u in published.newest_first()]
+    marked = {row.pk: row for row in live._key_and_pinned(story)}
+    order = [u.pk for u in published.oldest_first()]
+    expected = {u.pk for u in published if u.is_key_event or u.is_pinned}
+    assert set(marked) == expected
+    for pk, row in marked.items():
+        assert row.position == order.index(pk) + 1
+    assert marked[pinned.pk].is_pinned

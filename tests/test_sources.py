@@ -119,7 +119,8 @@ def test_the_story_page_costs_the_same_with_2_or_40_citations(client):
     )
     small = count_queries(lambda: client.get(few.get_absolute_url()))
     large = count_queries(lambda: client.get(many.get_absolute_url()))
-    assert large <= small <= 6  # with the generation and the next scheduled change
+    # with the generation, the next scheduled change and the shell's generation
+    assert large <= small <= 7
     assert client.get(many.get_absolute_url()).content.decode().count("/sources/") >= 80
 
 
