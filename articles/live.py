@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from articles import caching, embeds, freshness, images, structured_data
 from articles.models import Correction, LiveUpdate, SocialPost
 from articles.rendering import image_sources, render_markdown
+from articles.templatetags.newsroom import json_for_script
 from articles.times import EPOCH, epoch_micros
 
 MAX_CHANGES = 100
@@ -537,7 +538,8 @@ KEY_EVENT_TEMPLATE = "articles/story_detail.html#key_event"
 
 
 def _fragment_key(update, salt, variant):
-    return f"frag:{update.pk}:{update.version}:{epoch_micros(update.changed_at)}:{salt}:{variant}"
+    # (frag3: a page fragment holds its JSON-LD entry; a cache kept across a deploy does not.)
+    return f"frag3:{update.pk}:{update.version}:{epoch_micros(update.changed_at)}:{salt}:{variant}"
 
 
 def prepare_for_render(story, updates):
@@ -553,8 +555,9 @@ def prepare_for_render(story, updates):
 
 def with_fragments(story, social, wanted, *, base_url=None, generation=None):
     """Attach to each update of `wanted` ((update, variant) pairs) its stored fragment: markup
-    as `fragment_html` ("page"), `pinned_html` ("pinned"), `permalink_html` ("permalink"),
-    `key_event_html` (`key_event_variant`), or its JSON-LD entry as `ld_entry` ("ld"),
+    as `fragment_html` ("page", with its JSON-LD entry as `ld_entry`, JSON text for a script
+    element), `pinned_html` ("pinned"), `permalink_html` ("permalink") or `key_event_html`
+    (`key_event_variant`),
     rendering and storing only the missing ones: one generation read and one cache read for
     all. `social`: the cards of the posts they embed;
     None to have them (and the updates' corrections and pictures) read only for the missing
@@ -592,11 +595,11 @@ def with_fragments(story, social, wanted, *, base_url=None, generation=None):
                 if hasattr(update, name):
                     setattr(row, name, getattr(update, name))
             value = made[key] = _render_fragment(story, row, social, variant, base_url)
-        if variant == "ld":
-            update.ld_entry = value
-        else:
-            attribute = FRAGMENT_ATTRIBUTES[variant.partition(":")[0]]
-            setattr(update, attribute, mark_safe(value))  # noqa: S308
+        if variant == "page":
+            # The update's markup and its JSON-LD entry, stored together: one read each.
+            value, update.ld_entry = value
+        attribute = FRAGMENT_ATTRIBUTES[variant.partition(":")[0]]
+        setattr(update, attribute, mark_safe(value))  # noqa: S308
     if made:
         cache.set_many(made, FRAGMENT_SECONDS)
 
@@ -618,8 +621,12 @@ def key_event_variant(event, story):
 
 def _render_fragment(story, update, social, variant, base_url):
     # Safe to mark: the partial escapes what it prints and `body_html` is sanitised.
-    if variant == "ld":
-        return structured_data.for_update(story, update, base_url)
+    if variant == "page":
+        # With its JSON-LD entry, as the text the page's block joins (articles.pages).
+        markup = render_to_string(
+            FRAGMENT_TEMPLATE, {"story": story, "update": update, "social": social}
+        )
+        return [markup, json_for_script(structured_data.for_update(story, update, base_url))]
     if variant.startswith("key:"):
         return render_to_string(KEY_EVENT_TEMPLATE, {"story": story, "event": update})
     context = {"story": story, "update": update, "social": social}

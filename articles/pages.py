@@ -20,11 +20,12 @@ from django.core.cache import cache
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from articles import caching, embeds, freshness, images, live, structured_data
 from articles.models import SocialPost
 from articles.rendering import render_markdown
-from articles.templatetags.newsroom import ld_json
+from articles.templatetags.newsroom import json_for_script, ld_script
 from articles.times import isotime
 
 TEMPLATE = "articles/story_detail.html"
@@ -154,14 +155,19 @@ def build_shell(request, story, view, *, polls, base_url, is_preview=False):
     return Shell(
         html=html,
         story=story,
-        ld=structured_data.for_story(
-            story,
-            stream,
-            corrections,
-            base_url,
-            citations=citations,
-            images=structured_data.picture_objects(featured, base_url) if featured else [],
-        ),
+        # Without its stream (`liveBlogUpdate`), which each render joins.
+        ld={
+            key: value
+            for key, value in structured_data.for_story(
+                story,
+                stream,
+                corrections,
+                base_url,
+                citations=citations,
+                images=structured_data.picture_objects(featured, base_url) if featured else [],
+            ).items()
+            if key != "liveBlogUpdate"
+        },
         modified_at=modified_at,
         last_modified=max([story.updated_at, *(image.updated_at for image in shown)]),
     )
@@ -178,7 +184,7 @@ def assemble(shell, view, *, polls, base_url, fragment_generation=None):
             story,
             None,
             [
-                *((update, variant) for update in stream.updates for variant in ("page", "ld")),
+                *((update, "page") for update in stream.updates),
                 *([(stream.pinned, "pinned")] if stream.pinned else []),
                 *((event, live.key_event_variant(event, story)) for event in stream.key_events),
             ],
@@ -192,11 +198,18 @@ def assemble(shell, view, *, polls, base_url, fragment_generation=None):
         else None
     )
     ld = {**shell.ld, "dateModified": isotime(modified_at, story.time_zone)}
+    ld_text = json_for_script(ld)
     if stream is not None:
-        ld["liveBlogUpdate"] = [update.ld_entry for update in stream.updates if update.ld_entry]
+        # The stream's entries last, joined as stored: `liveBlogUpdate` closes the object.
+        entries = ",".join(update.ld_entry for update in stream.updates if update.ld_entry)
+        ld_text = f'{ld_text[:-1]},"liveBlogUpdate":[{entries}]}}'
     context = {
         "story": story,
         "stream": stream,
+        # Printed as stored (`with_fragments`): joined here, not looped over by the template.
+        "stream_html": mark_safe(  # noqa: S308 (stored fragments of the escaping partial)
+            "".join(update.fragment_html for update in stream.updates) if stream else ""
+        ),
         "poll_cursor": cursor,
         "modified_at": modified_at,
         "was_updated": bool(story.published_at and modified_at > story.published_at),
@@ -205,7 +218,7 @@ def assemble(shell, view, *, polls, base_url, fragment_generation=None):
         "live_html": (
             render_to_string(f"{TEMPLATE}#live_stream", context) if stream or cursor else ""
         ),
-        "ld_html": ld_json(ld),
+        "ld_html": ld_script(ld_text),
         "updated_html": render_to_string(f"{TEMPLATE}#byline_updated", context),
         "modified_meta": render_to_string(f"{TEMPLATE}#modified_meta", context),
         "poll_cursor": cursor or "",

@@ -200,9 +200,6 @@ def for_story(
             data["coverageStartTime"] = isotime(story.live_started_at, tz)
         if story.live_ended_at:
             data["coverageEndTime"] = isotime(story.live_ended_at, tz)
-        # Each entry as stored with the update's fragments (articles.live), else made here.
-        data["liveBlogUpdate"] = [
-            getattr(update, "ld_entry", None) or for_update(story, update, base_url)
-            for update in stream.updates
-        ]
+        # The page joins its stored entries instead (articles.pages).
+        data["liveBlogUpdate"] = [for_update(story, update, base_url) for update in stream.updates]
     return data

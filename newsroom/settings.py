@@ -160,7 +160,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "newsroom.cache.LocMemCache",
             "LOCATION": "newsroom",
             # A cached page takes five entries (its headers and four encodings): the default
             # 300 would hold sixty pages and cull a third of them at once.

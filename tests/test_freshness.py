@@ -347,7 +347,7 @@ def test_a_new_post_renders_one_fragment_not_the_whole_stream(client, monkeypatc
     assert {pk for pk, _variant in counter.calls} == {new.pk}
     # The poll and the permalink reuse what the page stored.
     client.get(f"{story.get_absolute_url()}updates/?since=0")
-    assert {(pk, variant) for pk, variant in counter.calls} == {(new.pk, "page"), (new.pk, "ld")}
+    assert {(pk, variant) for pk, variant in counter.calls} == {(new.pk, "page")}
 
 
 def test_a_story_moved_to_another_zone_renders_its_fragments_again(client, monkeypatch):

@@ -54,16 +54,26 @@ def isotime(value, tz=None):
     return times.isotime(value, tz)
 
 
-@register.filter
-def ld_json(data):
-    """A JSON-LD block whose content cannot close the script element."""
+def json_for_script(data):
+    """JSON that cannot close the script element it is printed in: <, > and & escaped."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Three replaces: str.translate with a table looks up every character in Python (3 ms for
     # a page of 200 updates, against 0.1 ms).
     for char, escaped in _JSON_ESCAPES.items():
         payload = payload.replace(chr(char), escaped)
+    return payload
+
+
+def ld_script(payload):
+    """The JSON-LD block for a `json_for_script` text."""
     # Safe: the JSON escapes <, > and &, so nothing in it can end the script element.
     return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308
+
+
+@register.filter
+def ld_json(data):
+    """A JSON-LD block whose content cannot close the script element."""
+    return ld_script(json_for_script(data))
 
 
 @register.simple_tag
