@@ -7,6 +7,7 @@ the reader accepts: no ORM query, no template, no compression. The render is com
 (gzip, Brotli, zstd) when it is stored, never per request.
 """
 
+import functools
 import gzip
 import hashlib
 import time
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from articles import freshness
@@ -126,9 +127,17 @@ def _respond(request, meta, body_for, *, max_age):
     if meta["language"]:
         response["Content-Language"] = meta["language"]
     # The one header a public page varies on: the language is the story's or the newsroom's,
-    # and nothing of the reader's cookies is printed.
-    patch_vary_headers(response, ["Accept-Encoding"])
-    return public(response, max_age=max_age)
+    # and nothing of the reader's cookies is printed. Set whole, as `public` and
+    # `patch_vary_headers` would on this new response, without parsing them per request.
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = _public_cache_control(max_age)
+    return response
+
+
+@functools.cache
+def _public_cache_control(max_age):
+    probe = public(HttpResponse(), max_age=max_age)
+    return probe["Cache-Control"]
 
 
 def cached_page(request, *, scope, variant, render, max_age):
