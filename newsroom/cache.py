@@ -16,7 +16,7 @@ import time
 
 from django.core.cache.backends import locmem
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, MEMCACHE_MAX_KEY_LENGTH
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError, InvalidResponse, TimeoutError
 
 logger = logging.getLogger("newsroom.cache")
@@ -109,11 +109,30 @@ class LocMemCache(QuickKeyCheck, locmem.LocMemCache):
     """The local-memory cache of a single-machine install (SQLite), with the quick key check."""
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client, which makes a redis-py client for every operation: redis-py 8
+    fills a table of some 170 response callbacks for each one, 0.45 ms of a cached page's
+    0.6 ms in Python (profiled). A redis-py client is safe to share between threads (its
+    pool hands each command a connection), so one per pool serves them all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(QuickKeyCheck, RedisCache):
     """Django's RedisCache whose every operation is best-effort (see the module docstring)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._breaker = breaker_for(",".join(self._servers))
 
     def _attempt(self, fallback, method, *args):
