@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from articles import caching, embeds, freshness, images, live, structured_data
-from articles.models import SocialPost
+from articles.models import SocialPost, Story
 from articles.rendering import render_markdown
 from articles.templatetags.newsroom import json_for_script, ld_script
 from articles.times import isotime
@@ -41,6 +41,9 @@ def _slot(name):
 
 # A shell is keyed on its generation: its lifetime only bounds the memory old ones hold.
 SHELL_SECONDS = 24 * 3600
+# And on the story's fields: a shell holds a pickled story, which a deploy that changes the
+# model must not find in a shared cache.
+SHELL_FORMAT = caching.digest(",".join(field.attname for field in Story._meta.concrete_fields))
 
 
 class Shell(NamedTuple):
@@ -82,7 +85,7 @@ def story_page(request, slug, view, load_story, *, base_url=None):
     shell_generation, fragment_generation = freshness.generations(
         freshness.shell_scope(slug), freshness.fragment_scope(slug)
     )
-    key = f"shell:{caching.digest(f'{slug}|{view}|{base_url}')}:{shell_generation}"
+    key = f"shell:{SHELL_FORMAT}:{caching.digest(f'{slug}|{view}|{base_url}')}:{shell_generation}"
     shell = cache.get(key)
     if shell is None:
         story = load_story(slug)
