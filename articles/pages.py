@@ -93,8 +93,8 @@ def story_page(request, slug, view, load_story, *, base_url=None):
         with translation.override(story.language):
             shell = build_shell(request, story, view, polls=True, base_url=base_url)
         cache.set(key, shell, SHELL_SECONDS)
+    # (A stored shell passed `check_view`: whether the story has coverage moves its generation.)
     story = shell.story
-    check_view(story, view)
     # In the story's language, whatever the reader's browser prefers.
     with translation.override(story.language):
         text, last_modified, next_change = assemble(
