@@ -10,6 +10,7 @@ the reader accepts: no ORM query, no template, no compression. The render is com
 import functools
 import gzip
 import hashlib
+import threading
 import time
 from typing import NamedTuple
 
@@ -45,6 +46,33 @@ MIN_COMPRESS_BYTES = 400
 
 def digest(text):
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+class Memo:
+    """A process's own copy of entries whose key names their whole content (a fragment's key
+    holds its row's version and change time and its story's generation: a key never comes to
+    mean other text), in front of the shared cache: a hit costs a dict lookup, where the
+    shared cache unpickles each entry (4.5 µs for an update's fragment, 200 on a page of
+    200) or fetches it over the network. At most `limit` entries, the oldest dropped first."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get_many(self, keys):
+        entries = self._entries
+        return {key: entries[key] for key in keys if key in entries}
+
+    def add_many(self, found):
+        with self._lock:
+            self._entries.update(found)
+            while len(self._entries) > self.limit:
+                del self._entries[next(iter(self._entries))]
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
 
 
 def public(response, *, max_age, stale=True):

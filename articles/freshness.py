@@ -92,15 +92,15 @@ def generation(scope):
     return row[0] if row else 0
 
 
-READ_MANY_SQL = f"SELECT scope, generation FROM {Freshness._meta.db_table} WHERE scope IN (%s, %s)"  # noqa: S608
+READ_MANY_SQL = f"SELECT scope, generation FROM {Freshness._meta.db_table} WHERE scope IN "  # noqa: S608
 
 
-def generations(first, second):
-    """Two scopes' generations in one read (0 for a scope not changed yet)."""
+def generations(*scopes):
+    """The scopes' generations in one read, in their order (0 for a scope not changed yet)."""
     with connection.cursor() as cursor:
-        cursor.execute(READ_MANY_SQL, [first, second])
+        cursor.execute(READ_MANY_SQL + f"({', '.join(['%s'] * len(scopes))})", list(scopes))
         found = dict(cursor.fetchall())
-    return found.get(first, 0), found.get(second, 0)
+    return tuple(found.get(scope, 0) for scope in scopes)
 
 
 def next_change_for_story(slug, now=None):

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from articles import caching, embeds, freshness, images, structured_data
 from articles.models import Correction, LiveUpdate, SocialPost
@@ -92,14 +92,25 @@ def page_number_of(position):
 class LiveStream:
     """The updates a story page shows: the latest, or one stable older page."""
 
-    def __init__(self, story, page=None, *, key_events_only=False, oldest_first=False, load=True):
+    def __init__(
+        self,
+        story,
+        page=None,
+        *,
+        key_events_only=False,
+        oldest_first=False,
+        load=True,
+        generation=None,
+    ):
         """`key_events_only`: the stream a reader filtered to key events (`?filter=key-events`),
         counted and paged among them; the story's freshness still follows every update.
         `oldest_first`: the stream read from the start (`?order=oldest`): the same pages, each
         in reading order, the first one without `?page`; key events run in the same order.
         `load=False`: the view alone (its page, filter, order and links), with no update:
-        what the page's stored shell prints (articles.pages)."""
+        what the page's stored shell prints (articles.pages). `generation`: the story's
+        (`freshness.story_scope`), when the caller has read it already."""
         self.story = story
+        self.generation = generation
         self.page = page
         self.key_events_only = key_events_only
         self.oldest_first = oldest_first
@@ -110,22 +121,24 @@ class LiveStream:
             self._load()
 
     def _load(self):
-        """The stream as it stands, in four reads whatever its length: its facts (count, latest
-        news, last and next change), the positions of its key events and pin, the ids and
-        versions of the updates shown (their markup is stored, `with_fragments`), and the rows
-        of the key events and the pin. Plain SQL: the ORM took longer to build these queries
-        than the database to answer them."""
+        """The stream as it stands: its last and next change (two index lookups), its index
+        (count, latest news, its key events and pin with their positions: stored for the
+        story's generation and that last change, read from the table when missing), then the
+        ids and versions of the updates shown (their markup is stored, `with_fragments`).
+        Plain SQL: the ORM took longer to build these queries than the database to answer
+        them."""
         story, page = self.story, self.page
-        facts = stream_facts(story)
-        self.total = facts.total
-        self.latest_at = facts.latest_at
-        self.changed, self.next_change = facts.changed, facts.next_change
-        numbered = _key_and_pinned(story)
+        now = timezone.now()
+        self.changed, self.next_change = stream_marks(story, now)
+        index = stream_index(story, now, self.changed, self.generation)
+        self.total = index.total
+        self.latest_at = index.latest_at
+        numbered = index.stubs()
         if self.key_events_only:
             self.total = sum(1 for row in numbered if row.is_key_event)
         self.page_count = max(1, math.ceil(self.total / per_page()))
         if page is None and not self.oldest_first:
-            self.updates = _shown(story, self.key_events_only, newest_first=True, offset=0)
+            self.updates = _shown(story, self.key_events_only, newest_first=True, offset=0, now=now)
             oldest_shown = self.total - len(self.updates)
             self.older_page = page_number_of(oldest_shown) if oldest_shown > 0 else None
         else:
@@ -133,7 +146,7 @@ class LiveStream:
             if number < 1 or number > self.page_count:
                 raise Http404("No such page of updates.")
             start = (number - 1) * per_page()
-            chunk = _shown(story, self.key_events_only, newest_first=False, offset=start)
+            chunk = _shown(story, self.key_events_only, newest_first=False, offset=start, now=now)
             self.updates = chunk if self.oldest_first else chunk[::-1]
             self.older_page = number - 1 if number > 1 else None
             self.newer_page = number + 1 if number < self.page_count else None
@@ -212,35 +225,85 @@ def _db_time(value):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class StreamFacts(NamedTuple):
-    total: int
-    latest_at: datetime | None  # the latest post, edit or correction readers see
-    changed: datetime | None  # the last change of any update that has come (`last_change`)
-    next_change: datetime | None  # the next one coming due with no write
+MARKS_SQL = (
+    f"SELECT (SELECT MAX(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at <= %s),"  # noqa: S608
+    f" (SELECT MIN(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at > %s)"
+)
+
+
+def stream_marks(story, now):
+    """The last change of any of the story's updates that has come (`last_change`), and the
+    next one coming due with no write: two lookups in the (story, changed_at) index."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(MARKS_SQL, [story.pk, at, story.pk, at])
+        changed, due = cursor.fetchone()
+    return _db_time(changed), _db_time(due)
 
 
 # Table names and fixed conditions only: every value is a parameter.
 FACTS_SQL = (
     "SELECT v.total, v.posted, v.edited,"  # noqa: S608
     f" (SELECT MAX(c.corrected_at) FROM {_C} c JOIN {_U} u ON c.update_id = u.id"
-    f"  WHERE {_VISIBLE}),"
-    f" (SELECT MAX(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at <= %s),"
-    f" (SELECT MIN(u.changed_at) FROM {_U} u WHERE u.story_id = %s AND u.changed_at > %s)"
+    f"  WHERE {_VISIBLE})"
     " FROM (SELECT COUNT(*) AS total, MAX(u.published_at) AS posted, MAX(u.edited_at) AS edited"
     f" FROM {_U} u WHERE {_VISIBLE}) v"
 )
 
 
-def stream_facts(story, now=None):
-    """The stream's count and latest news, and its last and next change: one read."""
-    now = now or timezone.now()
+class StreamIndex(NamedTuple):
+    """What a render needs of the whole stream, whatever its length: its count of updates
+    readers see, their latest news (post, edit or correction), and its key events and pinned
+    update as (pk, is_key_event, is_pinned, version, changed_at, published_at, position)."""
+
+    total: int
+    latest_at: datetime | None
+    marked: tuple
+
+    def stubs(self):
+        """The marked rows as fresh `Shown` stubs (a render attaches its links and fragments
+        to them)."""
+        found = []
+        for pk, key, pinned, version, changed_at, published_at, position in self.marked:
+            row = Shown(pk, version, changed_at, published_at)
+            row.is_key_event, row.is_pinned, row.position = key, pinned, position
+            found.append(row)
+        return found
+
+
+# An index is keyed on the story's generation and its stream's last change: every write to an
+# update moves its change time (`LiveUpdate.save`), every publishing function the generation,
+# and an update coming due is a change that has come. Its lifetime only bounds the memory.
+INDEX_SECONDS = 24 * 3600
+
+
+def stream_index(story, now, changed, generation=None):
+    """The stream's index (`StreamIndex`), stored for the story's generation and the stream's
+    last change `changed` (`stream_marks`): the reads that grow with the stream's length (its
+    count, the flag of each update) run once per change, however many pages, views and
+    renders follow it."""
+    if generation is None:
+        generation = freshness.generation(freshness.story_scope(story.slug))
+    key = f"streamidx1:{story.pk}:{generation}:{epoch_micros(changed) if changed else 0}"
+    index = cache.get(key)
+    if index is None:
+        index = _read_index(story, now)
+        cache.set(key, index, INDEX_SECONDS)
+    return index
+
+
+def _read_index(story, now):
     visible = _visible_params(story, now)
-    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(FACTS_SQL, [*visible, story.pk, at, story.pk, at, *visible])
-        total, posted, edited, corrected, changed, due = cursor.fetchone()
+        cursor.execute(FACTS_SQL, [*visible, *visible])
+        total, posted, edited, corrected = cursor.fetchone()
     news = [t for t in map(_db_time, (posted, edited, corrected)) if t]
-    return StreamFacts(total or 0, max(news, default=None), _db_time(changed), _db_time(due))
+    marked = tuple(
+        (row.pk, row.is_key_event, row.is_pinned, row.version, row.changed_at,
+         row.published_at, row.position)
+        for row in _key_and_pinned(story, now)
+    )  # fmt: skip
+    return StreamIndex(total or 0, max(news, default=None), marked)
 
 
 class Shown:
@@ -261,13 +324,13 @@ SHOWN_SQL = (
 )
 
 
-def _shown(story, key_events_only, *, newest_first, offset):
+def _shown(story, key_events_only, *, newest_first, offset, now=None):
     sql = SHOWN_SQL.format(
         key=" AND u.is_key_event" if key_events_only else "",
         order="DESC" if newest_first else "ASC",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_visible_params(story, timezone.now()), per_page(), offset])
+        cursor.execute(sql, [*_visible_params(story, now or timezone.now()), per_page(), offset])
         return [Shown(pk, version, _db_time(at)) for pk, version, at in cursor.fetchall()]
 
 
@@ -283,13 +346,13 @@ MARKED_SQL = (
 )
 
 
-def _key_and_pinned(story):
+def _key_and_pinned(story, now=None):
     """The stream's key events and its pinned update, each with its position among all
     published updates from the oldest (`position`, `is_key_event`, `is_pinned`), in two
     reads: one flag per update in stream order (numbered here: a window function took three
     times as long on SQLite, a count per key event grew as key events times updates), then the
     marked rows themselves."""
-    params = _visible_params(story, timezone.now())
+    params = _visible_params(story, now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(FLAGS_SQL, params)
         positions = {pk: n for n, (pk,) in enumerate(cursor.fetchall(), start=1) if pk}
@@ -533,6 +596,8 @@ def _change_payload(story, update, cards):
 # all move one or the other), the story's fragment generation (its zone, its address, an author
 # renamed, a picture changed: articles.freshness), the language and the variant.
 FRAGMENT_SECONDS = 7 * 24 * 3600
+# And each process keeps the ones it used last (about 4 KB each: 16 MB at most).
+FRAGMENT_MEMO = caching.Memo(4096)
 FRAGMENT_TEMPLATE = "articles/story_detail.html#update"
 KEY_EVENT_TEMPLATE = "articles/story_detail.html#key_event"
 
@@ -570,7 +635,11 @@ def with_fragments(story, social, wanted, *, base_url=None, generation=None):
         f"{generation}|{story.slug}|{story.time_zone}|{translation.get_language()}|{base_url}"
     )
     wanted = {_fragment_key(update, salt, variant): (update, variant) for update, variant in wanted}
-    found = cache.get_many(list(wanted))
+    found = FRAGMENT_MEMO.get_many(wanted)
+    if len(found) < len(wanted):
+        shared = cache.get_many([key for key in wanted if key not in found])
+        FRAGMENT_MEMO.add_many(shared)
+        found |= shared
     missing = [update for key, (update, _v) in wanted.items() if key not in found]
     # A page's stream names its updates by key alone (`Shown`): the rows of those whose
     # fragments are missing are read now, in one query.
@@ -599,9 +668,11 @@ def with_fragments(story, social, wanted, *, base_url=None, generation=None):
             # The update's markup and its JSON-LD entry, stored together: one read each.
             value, update.ld_entry = value
         attribute = FRAGMENT_ATTRIBUTES[variant.partition(":")[0]]
-        setattr(update, attribute, mark_safe(value))  # noqa: S308
+        # Safe as stored: rendered by the escaping partial from sanitised `body_html`.
+        setattr(update, attribute, SafeString(value))
     if made:
         cache.set_many(made, FRAGMENT_SECONDS)
+        FRAGMENT_MEMO.add_many(made)
 
 
 STREAM_ATTRIBUTES = ("position", "page_number", "page_href", "is_on_this_page")

@@ -13,6 +13,7 @@ the slots: a post renders one update and those parts, not the page. A preview go
 way with nothing stored, so a preview and the page cannot differ.
 """
 
+import re
 from typing import NamedTuple
 
 from django.conf import settings
@@ -39,6 +40,9 @@ def _slot(name):
     return f"\x00{name}\x00"
 
 
+SLOT_PATTERN = re.compile("\x00(" + "|".join(SLOTS) + ")\x00")
+
+
 # A shell is keyed on its generation: its lifetime only bounds the memory old ones hold.
 SHELL_SECONDS = 24 * 3600
 # And on the story's fields: a shell holds a pickled story, which a deploy that changes the
@@ -47,12 +51,12 @@ SHELL_FORMAT = caching.digest(",".join(field.attname for field in Story._meta.co
 
 
 class Shell(NamedTuple):
-    """A story page's stored shell: its text with slots, the story it was rendered for (the
+    """A story page's stored shell: its text split at its slots, the story it was rendered for (the
     render's queries start from it), the story's JSON-LD without its stream, and the story's
     own last change (its save, its corrections) and what the page's Last-Modified starts from
     (that, and the pictures it shows)."""
 
-    html: str
+    parts: tuple  # its text split at its slots: text, slot name, text, ..., text
     story: object
     ld: dict
     modified_at: object
@@ -66,13 +70,14 @@ class View(NamedTuple):
     key_events_only: bool = False
     oldest_first: bool = False
 
-    def stream(self, story, *, load):
+    def stream(self, story, *, load, generation=None):
         return live.LiveStream(
             story,
             self.page,
             key_events_only=self.key_events_only,
             oldest_first=self.oldest_first,
             load=load,
+            generation=generation,
         )
 
 
@@ -82,10 +87,10 @@ def story_page(request, slug, view, load_story, *, base_url=None):
     the shell stored for its generation (`load_story(slug)` is read only to make one, and may
     raise for a story readers may not see), the stream read for this render."""
     base_url = settings.NEWSROOM_SITE_URL if base_url is None else base_url
-    shell_generation, fragment_generation = freshness.generations(
-        freshness.shell_scope(slug), freshness.fragment_scope(slug)
+    shell_generation, fragment_generation, story_generation = freshness.generations(
+        freshness.shell_scope(slug), freshness.fragment_scope(slug), freshness.story_scope(slug)
     )
-    key = f"shell:{SHELL_FORMAT}:{caching.digest(f'{slug}|{view}|{base_url}')}:{shell_generation}"
+    key = f"shell2:{SHELL_FORMAT}:{caching.digest(f'{slug}|{view}|{base_url}')}:{shell_generation}"
     shell = cache.get(key)
     if shell is None:
         story = load_story(slug)
@@ -98,7 +103,11 @@ def story_page(request, slug, view, load_story, *, base_url=None):
     # In the story's language, whatever the reader's browser prefers.
     with translation.override(story.language):
         text, last_modified, next_change = assemble(
-            shell, view, polls=True, base_url=base_url, fragment_generation=fragment_generation
+            shell,
+            view,
+            polls=True,
+            base_url=base_url,
+            generations=(fragment_generation, story_generation),
         )
     return text, story, last_modified, next_change
 
@@ -156,7 +165,7 @@ def build_shell(request, story, view, *, polls, base_url, is_preview=False):
     modified_at = max([story.updated_at, *(c.corrected_at for c in corrections)])
     shown = [image for image in [featured, *inline.values()] if image]
     return Shell(
-        html=html,
+        parts=tuple(SLOT_PATTERN.split(html)),
         story=story,
         # Without its stream (`liveBlogUpdate`), which each render joins.
         ld={
@@ -176,11 +185,17 @@ def build_shell(request, story, view, *, polls, base_url, is_preview=False):
     )
 
 
-def assemble(shell, view, *, polls, base_url, fragment_generation=None):
+def assemble(shell, view, *, polls, base_url, generations=(None, None)):
     """The page's text from its shell and the stream as it stands, its Last-Modified, and
-    when it next changes by itself (a scheduled update coming due; None: never)."""
+    when it next changes by itself (a scheduled update coming due; None: never).
+    `generations`: the story's fragment and page generations, when the caller has read them."""
     story = shell.story
-    stream = view.stream(story, load=True) if story.has_live_coverage else None
+    fragment_generation, story_generation = generations
+    stream = (
+        view.stream(story, load=True, generation=story_generation)
+        if story.has_live_coverage
+        else None
+    )
     changed = stream.changed if stream is not None else None
     if stream is not None:
         live.with_fragments(
@@ -226,9 +241,10 @@ def assemble(shell, view, *, polls, base_url, fragment_generation=None):
         "modified_meta": render_to_string(f"{TEMPLATE}#modified_meta", context),
         "poll_cursor": cursor or "",
     }
-    text = shell.html
-    for name in SLOTS:
-        text = text.replace(_slot(name), filled[name])
+    # One join of the page's pieces: the shell's odd parts name its slots.
+    parts = list(shell.parts)
+    parts[1::2] = [filled[name] for name in parts[1::2]]
+    text = "".join(parts)
     last_modified = max(t for t in (shell.last_modified, changed) if t)
     # When the page next changes with no write: read with the stream, at the same instant.
     next_change = (

@@ -249,10 +249,15 @@ def update_time_error(*, story, published_at, confirmed):
 
 def _pin_alone(update, now):
     """One pinned update per story: the newly pinned one replaces the old, and the old one's
-    change time moves so open pages unpin it too. The caller holds the story's lock."""
+    change time moves so open pages unpin it too (never before its publication: a scheduled
+    one still reaches open pages on its minute). The caller holds the story's lock."""
     LiveUpdate.objects.filter(story_id=update.story_id, is_pinned=True).exclude(
         pk=update.pk
-    ).update(is_pinned=False, changed_at=now, version=F("version") + 1)
+    ).update(
+        is_pinned=False,
+        changed_at=Greatest(Value(now), F("published_at")),
+        version=F("version") + 1,
+    )
 
 
 def post_update(

@@ -75,9 +75,15 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    # The process's own copy of stored fragments too: a test's ids, slugs and frozen times
+    # can be another's.
+    from articles import live
+
     cache.clear()
+    live.FRAGMENT_MEMO.clear()
     yield
     cache.clear()
+    live.FRAGMENT_MEMO.clear()
 
 
 @pytest.fixture

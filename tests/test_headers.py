@@ -197,7 +197,12 @@ print(json.dumps(out))
 
 
 def production(**env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NEWSROOM_"))}
+    # On a scratch SQLite file of its own: never the database or cache the suite was given.
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "NEWSROOM_")) and k not in {"DATABASE_URL", "REDIS_URL"}
+    }
     return {
         **base,
         "DJANGO_DEBUG": "0",

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import freshness, live, publishing
@@ -76,6 +78,33 @@ def test_story_page_with_1000_updates_costs_what_10_do_and_holds_one_page(client
     assert len(update_ids(response.content.decode())) == 20
     # A second reader gets the cached render: the story's generation only.
     assert count_queries(lambda: client.get(big.get_absolute_url())) <= 1
+
+
+@override_settings(NEWSROOM_PAGE_CACHE=False)
+def test_the_reads_that_grow_with_the_stream_run_once_per_change_of_it(client, livedesk):
+    """The stream's count and the flag of each update are read once after each change,
+    whatever the views and renders that follow (`live.stream_index`); what each render reads
+    is found by index lookups and the updates it shows."""
+    story = factories.live_story()
+    bulk_updates(story, 300)
+    freshness.bump(slugs=[story.slug])
+
+    def grown_reads(**params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(story.get_absolute_url(), params)
+        assert response.status_code == 200
+        sql = [query["sql"] for query in captured.captured_queries]
+        return sum(1 for text in sql if "COUNT(*)" in text or "CASE WHEN" in text)
+
+    assert grown_reads() == 2  # the first render after the change: the count, the flags
+    assert grown_reads() == 0
+    assert grown_reads(filter="key-events") == 0  # another view of the same stream
+    assert grown_reads(page=3) == 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
+        publishing.post_update(story=story, by=livedesk, body="Une de plus.", is_key_event=True)
+        assert grown_reads() == 2
+        html = client.get(story.get_absolute_url(), {"filter": "key-events"}).content.decode()
+    assert "Une de plus." in html
 
 
 @override_settings(NEWSROOM_UPDATES_PER_PAGE=5)
@@ -305,7 +334,7 @@ def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client, editor):
             story, title="Secret brouillon", status=LiveUpdate.Status.DRAFT, is_key_event=True
         )
         publishing.delete_update(update=gone, by=editor)
-        # A scheduled update reaches the poll early when pinning another one unpins it.
+        # Pinning another one unpins a scheduled update: its change is still its minute.
         scheduled = factories.update(
             story,
             title="Secret programmé",
@@ -318,9 +347,15 @@ def test_a_removal_in_the_poll_carries_its_id_and_state_alone(client, editor):
     with time_machine.travel(start + timedelta(seconds=5), tick=False):
         response = poll(client, story)
     changes = {u["id"]: u for u in response.json()["updates"]}
-    for hidden in (draft, gone, scheduled):
+    for hidden in (draft, gone):
         assert changes[hidden.pk] == {"id": hidden.pk, "state": "removed"}
+    assert scheduled.pk not in changes
     assert "Secret" not in response.content.decode()
+    with time_machine.travel(start + timedelta(hours=1, seconds=5), tick=False):
+        due = poll(client, story, response.json()["cursor"]).json()["updates"]
+    assert [(u["id"], u["state"], u["title"]) for u in due] == [
+        (scheduled.pk, "published", "Secret programmé")
+    ]
 
 
 def test_the_poll_carries_the_key_event_and_the_pinned_copy_as_the_page_renders_them(client):
@@ -556,9 +591,9 @@ def test_the_streams_plain_sql_sees_what_published_sees():
     pinned.save()
     factories.update(factories.live_story(), is_key_event=True)  # another story's
     published = LiveUpdate.objects.published().filter(story=story)
-    facts = live.stream_facts(story)
-    assert facts.total == published.count() == 5
-    assert facts.next_change is not None  # the scheduled one
+    index = live._read_index(story, timezone.now())
+    assert index.total == published.count() == 5
+    assert live.stream_marks(story, timezone.now())[1] is not None  # the scheduled one
     newest = live._shown(story, False, newest_first=True, offset=0)
     assert [row.pk for row in newest] == [u.pk for u in published.newest_first()]
     marked = {row.pk: row for row in live._key_and_pinned(story)}
