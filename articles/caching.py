@@ -50,29 +50,52 @@ def digest(text):
 
 class Memo:
     """A process's own copy of entries whose key names their whole content (a fragment's key
-    holds its row's version and change time and its story's generation: a key never comes to
-    mean other text), in front of the shared cache: a hit costs a dict lookup, where the
-    shared cache unpickles each entry (4.5 µs for an update's fragment, 200 on a page of
-    200) or fetches it over the network. At most `limit` entries, the oldest dropped first."""
+    holds its row's version and change time and its story's generation, a page's its scope's
+    generation: a key never comes to mean other bytes), in front of the shared cache: a hit
+    costs a dict lookup, where the shared cache unpickles each entry (4.5 µs for an update's
+    fragment) or fetches it over the network (a round trip to Redis per page). At most
+    `max_bytes` of text and bytes are kept, the oldest entries dropped first."""
 
-    def __init__(self, limit):
-        self.limit = limit
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
         self._entries = {}
+        self._size = 0
         self._lock = threading.Lock()
 
     def get_many(self, keys):
         entries = self._entries
-        return {key: entries[key] for key in keys if key in entries}
+        return {key: entries[key][0] for key in keys if key in entries}
 
     def add_many(self, found):
         with self._lock:
-            self._entries.update(found)
-            while len(self._entries) > self.limit:
-                del self._entries[next(iter(self._entries))]
+            for key, value in found.items():
+                old = self._entries.pop(key, None)
+                if old is not None:
+                    self._size -= old[1]
+                size = _size_of(value)
+                self._entries[key] = (value, size)
+                self._size += size
+            while self._size > self.max_bytes and self._entries:
+                _value, size = self._entries.pop(next(iter(self._entries)))
+                self._size -= size
 
     def clear(self):
         with self._lock:
             self._entries.clear()
+            self._size = 0
+
+
+def _size_of(value):
+    if isinstance(value, str | bytes):
+        return len(value) + 64
+    if isinstance(value, list | tuple):
+        return sum(map(_size_of, value)) + 64
+    return 512  # a page's headers, as a small dict
+
+
+# Each process keeps the renders it served last (a 20-update page is about 120 KB in its four
+# encodings): a hit is the generation's read alone.
+PAGE_MEMO = Memo(64 * 1024 * 1024)
 
 
 def public(response, *, max_age, stale=True):
@@ -168,6 +191,30 @@ def _public_cache_control(max_age):
     return probe["Cache-Control"]
 
 
+def _stored(meta_key, body_key, encoding):
+    """A stored render's headers and its body in `encoding` (None when it has none in it):
+    this process's copy first, then the shared cache's; None when neither holds a render
+    still good now."""
+    for store in (PAGE_MEMO, cache):
+        found = store.get_many([meta_key, body_key])
+        meta = found.get(meta_key)
+        if meta is not None and meta["until"] is not None and meta["until"] <= time.time():
+            continue  # a scheduled change it hides has come due
+        if meta is not None and (body_key in found or encoding not in meta["encodings"]):
+            if store is cache:
+                PAGE_MEMO.add_many(found)
+            return meta, found.get(body_key)
+    return None
+
+
+def _body(key):
+    """A stored render's body in another encoding than the one asked (identity, for a page
+    too small to compress)."""
+    found = PAGE_MEMO.get_many([key]) or cache.get_many([key])
+    PAGE_MEMO.add_many(found)
+    return found.get(key)
+
+
 def cached_page(request, *, scope, variant, render, max_age):
     """A public page of `scope` (articles.freshness), one render per generation and `variant`
     (the page number, the filter, the poll's cursor...), shared by every reader and every
@@ -197,18 +244,13 @@ def cached_page(request, *, scope, variant, render, max_age):
     base = f"page:{digest(f'{scope}|{variant}|{translation.get_language()}')}:{generation}"
     encoding = accepted_encoding(request) or "identity"
     meta_key, body_key = f"{base}:meta", f"{base}:{encoding}"
-    found = cache.get_many([meta_key, body_key])
-    meta = found.get(meta_key)
-    if meta is not None and meta["until"] is not None and meta["until"] <= time.time():
-        meta = None  # a scheduled change it hides has come due
-    if meta is not None and (body_key in found or encoding not in meta["encodings"]):
-        bodies = {encoding: found.get(body_key)}
+    stored = _stored(meta_key, body_key, encoding)
+    if stored is not None:
+        meta, body = stored
         return _respond(
             request,
             meta,
-            lambda name: (
-                bodies[name] if bodies.get(name) is not None else cache.get(f"{base}:{name}")
-            ),
+            lambda name: body if name == encoding and body is not None else _body(f"{base}:{name}"),
             max_age=max_age,
         )
     fresh = render()
@@ -220,7 +262,7 @@ def cached_page(request, *, scope, variant, render, max_age):
     timeout = PAGE_CACHE_SECONDS
     if until is not None:
         timeout = max(1, min(timeout, int(until - time.time()) + 1))
-    cache.set_many(
-        {meta_key: meta, **{f"{base}:{name}": body for name, body in bodies.items()}}, timeout
-    )
+    entries = {meta_key: meta, **{f"{base}:{name}": body for name, body in bodies.items()}}
+    cache.set_many(entries, timeout)
+    PAGE_MEMO.add_many(entries)
     return _respond(request, meta, bodies.__getitem__, max_age=max_age)

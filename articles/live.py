@@ -596,8 +596,8 @@ def _change_payload(story, update, cards):
 # all move one or the other), the story's fragment generation (its zone, its address, an author
 # renamed, a picture changed: articles.freshness), the language and the variant.
 FRAGMENT_SECONDS = 7 * 24 * 3600
-# And each process keeps the ones it used last (about 4 KB each: 16 MB at most).
-FRAGMENT_MEMO = caching.Memo(4096)
+# And each process keeps the ones it used last (about 4 KB each).
+FRAGMENT_MEMO = caching.Memo(32 * 1024 * 1024)
 FRAGMENT_TEMPLATE = "articles/story_detail.html#update"
 KEY_EVENT_TEMPLATE = "articles/story_detail.html#key_event"
 

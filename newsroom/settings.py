@@ -111,6 +111,9 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same, with a health check that asks the server only when it has spoken.
+        DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -255,7 +258,8 @@ NEWSROOM_TASK_MAX_ATTEMPTS = int(os.environ.get("NEWSROOM_TASK_MAX_ATTEMPTS", "3
 NEWSROOM_EGRESS_USER_AGENT = os.environ.get("NEWSROOM_EGRESS_USER_AGENT", "")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts what whitenoise serves (a folder of its own: a scratch server's).
+STATIC_ROOT = Path(os.environ.get("NEWSROOM_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads can be served from an origin of their own (NEWSROOM_MEDIA_URL=https://media.example.net/
 # media/): whatever a file turned out to be, it never runs with the site's cookies or origin.

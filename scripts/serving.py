@@ -1,9 +1,13 @@
 """Production settings and gunicorn on loopback, for the scripts that measure the real server."""
 
+import atexit
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -13,9 +17,11 @@ PY = sys.executable
 
 
 def production_env(tmp, **extra):
-    """DEBUG off with a throwaway key, plain http on 127.0.0.1, a scratch SQLite file in `tmp`."""
+    """DEBUG off with a throwaway key, plain http on 127.0.0.1, a scratch SQLite file in `tmp`,
+    and this process's own collected static files."""
     return {
         **os.environ,
+        "NEWSROOM_STATIC_ROOT": str(_static_root()),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "loopback-measurement-only-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -36,6 +42,15 @@ def free_port():
 
 
 _static_collected = False
+
+
+@functools.cache
+def _static_root():
+    """A folder of this process's own for collected static files: two runs side by side (CI's
+    SQLite and PostgreSQL suites) never rewrite a manifest the other's server is reading."""
+    root = Path(tempfile.mkdtemp(prefix="newsroom-static-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
 
 
 def collect_static(env):

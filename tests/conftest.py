@@ -75,15 +75,18 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # The process's own copy of stored fragments too: a test's ids, slugs and frozen times
-    # can be another's.
-    from articles import live
+    # The process's own copies of stored fragments and pages too: a test's ids, slugs, frozen
+    # times and generations (0 before a first change) can be another's.
+    from articles import caching, live
 
+    memos = (live.FRAGMENT_MEMO, caching.PAGE_MEMO)
     cache.clear()
-    live.FRAGMENT_MEMO.clear()
+    for memo in memos:
+        memo.clear()
     yield
     cache.clear()
-    live.FRAGMENT_MEMO.clear()
+    for memo in memos:
+        memo.clear()
 
 
 @pytest.fixture

@@ -130,6 +130,38 @@ def test_a_hit_costs_one_lookup_and_no_render(django_assert_num_queries):
     assert render.calls == 1
 
 
+def test_a_process_serves_a_render_from_its_own_copy_and_another_from_the_shared_cache(
+    monkeypatch,
+):
+    """caching.PAGE_MEMO: after its first hit, a process reads nothing from the shared cache;
+    another process (its own copy empty) takes the render from the shared cache, unrendered."""
+    render = Renderer()
+    get(render, HTTP_ACCEPT_ENCODING="gzip")
+    reads = []
+    real = caching.cache.get_many
+    monkeypatch.setattr(caching.cache, "get_many", lambda keys: reads.append(keys) or real(keys))
+    assert get(render, HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert reads == []
+    caching.PAGE_MEMO.clear()  # as another process finds it
+    assert gzip.decompress(get(render, HTTP_ACCEPT_ENCODING="gzip").content).decode() == LONG
+    assert len(reads) == 1
+    assert get(render, HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert len(reads) == 1
+    assert render.calls == 1
+    freshness.bump(slugs=["a"])  # story:a: a new generation is a new key, rendered again
+    assert get(render, HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert render.calls == 2
+
+
+def test_a_memo_holds_at_most_its_bytes_dropping_the_oldest_first():
+    memo = caching.Memo(max_bytes=3 * (1000 + 64))
+    memo.add_many({f"k{n}": b"x" * 1000 for n in range(5)})
+    assert sorted(memo.get_many([f"k{n}" for n in range(5)])) == ["k2", "k3", "k4"]
+    memo.add_many({"k2": b"y" * 1000})  # a key written again counts once
+    assert memo.get_many(["k2", "k3", "k4"]) == {"k2": b"y" * 1000, "k3": b"x" * 1000,
+                                                 "k4": b"x" * 1000}  # fmt: skip
+
+
 def test_an_entry_is_not_served_past_the_scheduled_change_it_hides():
     due = timezone.now() + timedelta(minutes=3)
     render = Renderer(next_change=due)

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -181,3 +182,32 @@ def test_pages_survive_redis_and_the_database_going_away_and_come_back_by_themse
         assert [get(base + p)[0] for p in pages] == [200, 200, 200]
     factories.update(story, body="Après la panne")
     assert "Après la panne" in get(base + story.get_absolute_url())[2]
+
+
+def test_a_kept_connection_is_asked_select_1_only_once_the_server_has_spoken():
+    """newsroom/postgresql: the health check before a request's first query polls the socket;
+    only a server that wrote something (ending the session, restarting) is asked `SELECT 1`."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend's health check")
+    from django.db.backends.postgresql import base as django_backend
+
+    other = connection.copy()  # a kept connection of its own, which this test may lose
+    other.ensure_connection()
+    try:
+        with mock.patch.object(
+            django_backend.DatabaseWrapper, "is_usable", return_value="asked"
+        ) as asked:
+            assert other.is_usable() is True
+            assert not asked.called  # idle and silent: no round trip
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(%s)", [other.connection.info.backend_pid]
+                )
+            for _ in range(50):
+                if other.is_usable() == "asked":
+                    break
+                time.sleep(0.05)
+            assert other.is_usable() == "asked"  # it spoke: asked as Django asks
+        assert other.is_usable() is False  # and Django's own check finds it gone
+    finally:
+        other.close()
