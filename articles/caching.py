@@ -63,8 +63,14 @@ class Memo:
         self._lock = threading.Lock()
 
     def get_many(self, keys):
-        entries = self._entries
-        return {key: entries[key][0] for key in keys if key in entries}
+        # Without the lock: one `get` per key, so an entry another thread drops meanwhile is
+        # a miss, never a KeyError.
+        found = {}
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is not None:
+                found[key] = entry[0]
+        return found
 
     def add_many(self, found):
         with self._lock:
