@@ -232,7 +232,7 @@ MARKS_SQL = (
 
 
 def stream_marks(story, now):
-    """The last change of any of the story's updates that has come (`last_change`), and the
+    """The last change of any of the story's updates that has come, and the
     next one coming due with no write: two lookups in the (story, changed_at) index."""
     at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
@@ -386,11 +386,7 @@ def visible_updates_changed():
 
 def last_change(story):
     """The newest change time of a story's updates that has come: the page's freshness marker."""
-    return (
-        LiveUpdate.objects.filter(story=story)
-        .changed_since(EPOCH)
-        .aggregate(latest=Max("changed_at"))["latest"]
-    )
+    return stream_marks(story, timezone.now())[0]
 
 
 def changes_since(story, since, limit=MAX_CHANGES):
