@@ -85,6 +85,22 @@ class Memo:
                 _value, size = self._entries.pop(next(iter(self._entries)))
                 self._size -= size
 
+    def read_through(self, keys, shared):
+        """`get_many` here, then from `shared` (a Django cache) for the keys missing, which
+        are kept here too."""
+        found = self.get_many(keys)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            more = shared.get_many(missing)
+            self.add_many(more)
+            found |= more
+        return found
+
+    def write_through(self, entries, shared, timeout):
+        """Store `entries` in `shared` (a Django cache) and here."""
+        shared.set_many(entries, timeout)
+        self.add_many(entries)
+
     def clear(self):
         with self._lock:
             self._entries.clear()
@@ -216,9 +232,7 @@ def _stored(meta_key, body_key, encoding):
 def _body(key):
     """A stored render's body in another encoding than the one asked (identity, for a page
     too small to compress)."""
-    found = PAGE_MEMO.get_many([key]) or cache.get_many([key])
-    PAGE_MEMO.add_many(found)
-    return found.get(key)
+    return PAGE_MEMO.read_through([key], cache).get(key)
 
 
 def cached_page(request, *, scope, variant, render, max_age):
@@ -269,6 +283,5 @@ def cached_page(request, *, scope, variant, render, max_age):
     if until is not None:
         timeout = max(1, min(timeout, int(until - time.time()) + 1))
     entries = {meta_key: meta, **{f"{base}:{name}": body for name, body in bodies.items()}}
-    cache.set_many(entries, timeout)
-    PAGE_MEMO.add_many(entries)
+    PAGE_MEMO.write_through(entries, cache, timeout)
     return _respond(request, meta, bodies.__getitem__, max_age=max_age)

@@ -298,12 +298,7 @@ def _read_index(story, now):
         cursor.execute(FACTS_SQL, [*visible, *visible])
         total, posted, edited, corrected = cursor.fetchone()
     news = [t for t in map(_db_time, (posted, edited, corrected)) if t]
-    marked = tuple(
-        (row.pk, row.is_key_event, row.is_pinned, row.version, row.changed_at,
-         row.published_at, row.position)
-        for row in _key_and_pinned(story, now)
-    )  # fmt: skip
-    return StreamIndex(total or 0, max(news, default=None), marked)
+    return StreamIndex(total or 0, max(news, default=None), _key_and_pinned(story, now))
 
 
 class Shown:
@@ -346,29 +341,27 @@ MARKED_SQL = (
 )
 
 
-def _key_and_pinned(story, now=None):
-    """The stream's key events and its pinned update, each with its position among all
-    published updates from the oldest (`position`, `is_key_event`, `is_pinned`), in two
-    reads: one flag per update in stream order (numbered here: a window function took three
-    times as long on SQLite, a count per key event grew as key events times updates), then the
-    marked rows themselves."""
-    params = _visible_params(story, now or timezone.now())
+def _key_and_pinned(story, now):
+    """The stream's key events and its pinned update, each as (pk, is_key_event, is_pinned,
+    version, changed_at, published_at, position), its position among all published updates
+    from the oldest, in two reads: one flag per update in stream order (numbered here: a
+    window function took three times as long on SQLite, a count per key event grew as key
+    events times updates), then the marked rows themselves."""
+    params = _visible_params(story, now)
     with connection.cursor() as cursor:
         cursor.execute(FLAGS_SQL, params)
         positions = {pk: n for n, (pk,) in enumerate(cursor.fetchall(), start=1) if pk}
         if not positions:
-            return []
+            return ()
         cursor.execute(MARKED_SQL, params)
         rows = cursor.fetchall()
-    found = []
-    for pk, key, pinned, version, changed_at, published_at in rows:
-        position = positions.get(pk)
-        if position is None:
-            continue  # marked between the two reads: the next render shows it
-        row = Shown(pk, version, _db_time(changed_at), _db_time(published_at))
-        row.is_key_event, row.is_pinned, row.position = bool(key), bool(pinned), position
-        found.append(row)
-    return found
+    return tuple(
+        (pk, bool(key), bool(pinned), version, _db_time(changed_at), _db_time(published_at),
+         positions[pk])
+        for pk, key, pinned, version, changed_at, published_at in rows
+        # (Marked between the two reads: the next change's index shows it.)
+        if pk in positions
+    )  # fmt: skip
 
 
 def visible_updates_changed():
@@ -631,11 +624,7 @@ def with_fragments(story, social, wanted, *, base_url=None, generation=None):
         f"{generation}|{story.slug}|{story.time_zone}|{translation.get_language()}|{base_url}"
     )
     wanted = {_fragment_key(update, salt, variant): (update, variant) for update, variant in wanted}
-    found = FRAGMENT_MEMO.get_many(wanted)
-    if len(found) < len(wanted):
-        shared = cache.get_many([key for key in wanted if key not in found])
-        FRAGMENT_MEMO.add_many(shared)
-        found |= shared
+    found = FRAGMENT_MEMO.read_through(list(wanted), cache)
     missing = [update for key, (update, _v) in wanted.items() if key not in found]
     # A page's stream names its updates by key alone (`Shown`): the rows of those whose
     # fragments are missing are read now, in one query.
@@ -667,8 +656,7 @@ def with_fragments(story, social, wanted, *, base_url=None, generation=None):
         # Safe as stored: rendered by the escaping partial from sanitised `body_html`.
         setattr(update, attribute, SafeString(value))
     if made:
-        cache.set_many(made, FRAGMENT_SECONDS)
-        FRAGMENT_MEMO.add_many(made)
+        FRAGMENT_MEMO.write_through(made, cache, FRAGMENT_SECONDS)
 
 
 STREAM_ATTRIBUTES = ("position", "page_number", "page_href", "is_on_this_page")

@@ -596,7 +596,7 @@ def test_the_streams_plain_sql_sees_what_published_sees():
     assert live.stream_marks(story, timezone.now())[1] is not None  # the scheduled one
     newest = live._shown(story, False, newest_first=True, offset=0)
     assert [row.pk for row in newest] == [u.pk for u in published.newest_first()]
-    marked = {row.pk: row for row in live._key_and_pinned(story)}
+    marked = {row.pk: row for row in live._read_index(story, timezone.now()).stubs()}
     order = [u.pk for u in published.oldest_first()]
     expected = {u.pk for u in published if u.is_key_event or u.is_pinned}
     assert set(marked) == expected
