@@ -12,8 +12,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -251,12 +250,8 @@ def _pin_alone(update, now):
     """One pinned update per story: the newly pinned one replaces the old, and the old one's
     change time moves so open pages unpin it too (never before its publication: a scheduled
     one still reaches open pages on its minute). The caller holds the story's lock."""
-    LiveUpdate.objects.filter(story_id=update.story_id, is_pinned=True).exclude(
-        pk=update.pk
-    ).update(
-        is_pinned=False,
-        changed_at=Greatest(Value(now), F("published_at")),
-        version=F("version") + 1,
+    LiveUpdate.objects.filter(story_id=update.story_id, is_pinned=True).exclude(pk=update.pk).touch(
+        now, is_pinned=False, version=F("version") + 1
     )
 
 
@@ -489,9 +484,7 @@ GONE_MESSAGE = _("The platform says this post does not exist or is not public (a
 def _refresh_pages_showing(post):
     """Open pages showing the post in an update get that update again on their next poll."""
     placeholder = embeds.placeholder_attribute(post.url)
-    LiveUpdate.objects.filter(body_html__contains=placeholder).update(
-        changed_at=Greatest(Value(timezone.now()), F("published_at"))
-    )
+    LiveUpdate.objects.filter(body_html__contains=placeholder).touch(timezone.now())
     # Cached pages: every story whose text or updates show it.
     freshness.bump_stories(story_ids=freshness.stories_showing(placeholder))
 

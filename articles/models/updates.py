@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,12 @@ class LiveUpdateQuerySet(models.QuerySet):
 
     def oldest_first(self):
         return self.order_by("published_at", "id")
+
+    def touch(self, now, **values):
+        """Update these rows (with `values`) and move their change time, as `LiveUpdate.save`
+        does: to now, or to their publication when that is later, so a scheduled one still
+        reaches open pages on its minute and not before."""
+        return self.update(changed_at=Greatest(Value(now), F("published_at")), **values)
 
     def changed_since(self, at, after_id=0):
         """Rows changed after (`at`, `after_id`), up to now: what the polling endpoint sends.
