@@ -38,6 +38,8 @@ def test_demo_story_is_live_coverage_with_true_times(client):
     assert updates.count() >= 6
     assert updates.filter(is_key_event=True).exists()
     assert updates.filter(is_pinned=True).count() == 1
+    # Last touched when coverage ended, not when the demo (its history's versions) was loaded.
+    assert story.updated_at == story.live_ended_at
     html = client.get(story.get_absolute_url()).content.decode()
     assert '<time datetime="2023-11-20T07:45:00+01:00"' in html
     # The Wall Street Journal's report: 00:42 in New York is 06:42 in Paris.

@@ -563,6 +563,10 @@ class Command(BaseCommand):
             story.headline = current
             story._history_user = editor
             story.save()
+            # The page says what it says when coverage ended: the two versions end where they
+            # began, and readers' "Updated" stays the time coverage ended.
+            Story.objects.filter(pk=story.pk).update(updated_at=story.live_ended_at)
+            freshness.bump(slugs=[story.slug])
         duplicate = LiveUpdate.objects.filter(story=story, title="Doublon").first()
         if duplicate is None:
             duplicate = LiveUpdate.objects.create(
