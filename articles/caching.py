@@ -34,10 +34,20 @@ PAGE_CACHE_SECONDS = 3600
 # Brotli 9 gives 7.2 KB in 4 ms (11: 6.6 KB in 95 ms, too slow for a page rendered after
 # every post), zstd 12 gives 8.0 KB in 3 ms. Once per render, not per request.
 ENCODINGS = ("br", "zstd", "gzip")
-_zstd = zstandard.ZstdCompressor(level=12)
+
+
+class _ThreadCompressors(threading.local):
+    # A ZstdCompressor serves one thread at a time: two threads compressing with the same one
+    # crash the process (a segmentation fault, seen under gunicorn's threads when two of them
+    # stored renders at once). One per thread, made on its first render.
+    def __init__(self):
+        self.zstd = zstandard.ZstdCompressor(level=12)
+
+
+_compressors = _ThreadCompressors()
 COMPRESSORS = {
     "br": lambda data: brotli.compress(data, quality=9, mode=brotli.MODE_TEXT),
-    "zstd": _zstd.compress,
+    "zstd": lambda data: _compressors.zstd.compress(data),
     "gzip": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
 }
 # Below this size compression saves less than the header costs.

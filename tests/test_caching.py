@@ -3,6 +3,7 @@ variant and language) for every reader, a 304 from the stored headers, bytes com
 no entry served past the next scheduled change it hides, and a hit that costs one lookup."""
 
 import gzip
+import threading
 from datetime import UTC, datetime, timedelta
 
 import brotli
@@ -218,6 +219,28 @@ def test_the_render_is_compressed_once_not_per_request(monkeypatch):
     for accept in ["br", "gzip", "zstd", "br", "gzip"]:
         get(render, HTTP_ACCEPT_ENCODING=accept)
     assert sorted(calls) == ["br", "gzip", "zstd"]
+
+
+def test_threads_storing_renders_at_once_each_compress_safely():
+    """gunicorn's threads store renders at the same moment after a post. A compressor shared
+    between them crashed the whole process (a segmentation fault, not an exception)."""
+    page = (LONG * 40).encode()
+    failures = []
+
+    def compress_many():
+        try:
+            for _ in range(30):
+                for name, compress in caching.COMPRESSORS.items():
+                    assert DECODERS[name](compress(page)) == page
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+
+    threads = [threading.Thread(target=compress_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
 
 
 def test_public_pages_vary_on_accept_encoding_only():
