@@ -2,8 +2,9 @@
 
 A public page prints nothing of the user, so one render serves every reader until its scope's
 generation moves (articles.freshness) or the next scheduled change it hides comes due. A hit
-costs the generation's read (one indexed row) and one cache read of the answer in the encoding
-the reader accepts: no ORM query, no template, no compression. The render is compressed once
+costs the generation (the process's lease on it, else one indexed row) and the answer in the
+encoding the reader accepts, from the process's own copy or one cache read: no ORM query, no
+template, no compression. The render is compressed once
 (gzip, Brotli, zstd) when it is stored, never per request.
 """
 
@@ -126,7 +127,7 @@ def _size_of(value):
 
 
 # Each process keeps the renders it served last (a 20-update page is about 120 KB in its four
-# encodings): a hit is the generation's read alone.
+# encodings): a hit then costs the generation alone.
 PAGE_MEMO = Memo(64 * 1024 * 1024)
 
 
@@ -270,7 +271,7 @@ def cached_page(request, *, scope, variant, render, max_age):
             lambda name: raw if name == "identity" else COMPRESSORS[name](raw),
             max_age=max_age,
         )
-    generation = freshness.generation(scope)
+    generation = freshness.leased_generation(scope)
     base = f"page:{digest(f'{scope}|{variant}|{translation.get_language()}')}:{generation}"
     encoding = accepted_encoding(request) or "identity"
     meta_key, body_key = f"{base}:meta", f"{base}:{encoding}"

@@ -77,16 +77,19 @@ def _media_root(settings, tmp_path):
 def _fresh_cache():
     # The process's own copies of stored fragments and pages too: a test's ids, slugs, frozen
     # times and generations (0 before a first change) can be another's.
-    from articles import caching, live
+    # And the generations this process holds leases on (a flush between tests tells nobody).
+    from articles import caching, freshness, live
 
     memos = (live.FRAGMENT_MEMO, caching.PAGE_MEMO)
     cache.clear()
     for memo in memos:
         memo.clear()
+    freshness.forget_leases()
     yield
     cache.clear()
     for memo in memos:
         memo.clear()
+    freshness.forget_leases()
 
 
 @pytest.fixture
