@@ -372,6 +372,42 @@ def test_a_process_reads_a_generation_once_per_lease(monkeypatch, django_assert_
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_lease_near_its_end_is_renewed_by_one_reader_while_the_others_serve_on_it(
+    monkeypatch,
+):
+    monkeypatch.setattr(freshness, "LEASE_SECONDS", 60)
+    monkeypatch.setattr(freshness, "RENEW_BEFORE_SECONDS", 59.5)
+    scope = freshness.story_scope("une")
+    freshness.leased_generation(scope)
+    time.sleep(0.6)  # the lease is now in its last 59.5 s
+    reads = []
+    real = freshness.generation
+
+    def slow_read(scope):
+        reads.append(scope)
+        time.sleep(1.5)
+        return real(scope)
+
+    monkeypatch.setattr(freshness, "generation", slow_read)
+    took = []
+
+    def serve():
+        started = time.monotonic()
+        freshness.leased_generation(scope)
+        took.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=serve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reads == [scope]
+    # The others did not wait for its read: they served on the lease.
+    took.sort()
+    assert took[2] < 0.75 <= took[3]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_change_waits_out_the_leases_taken_before_it(monkeypatch):
     """What made the change goes on only once every lease read before its commit has ended,
     so its next request (or anyone's it tells) reads the new generation."""
