@@ -408,6 +408,32 @@ def test_a_lease_near_its_end_is_renewed_by_one_reader_while_the_others_serve_on
 
 
 @pytest.mark.django_db(transaction=True)
+def test_readers_finding_no_lease_wait_for_the_one_read_under_way(monkeypatch):
+    monkeypatch.setattr(freshness, "LEASE_SECONDS", 60)
+    scope = freshness.story_scope("une")
+    reads = []
+    real = freshness.generation
+
+    def slow_read(scope):
+        reads.append(scope)
+        time.sleep(0.5)
+        return real(scope)
+
+    monkeypatch.setattr(freshness, "generation", slow_read)
+    seen = []
+    threads = [
+        threading.Thread(target=lambda: seen.append(freshness.leased_generation(scope)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reads == [scope]
+    assert seen == [0, 0, 0, 0]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_change_waits_out_the_leases_taken_before_it(monkeypatch):
     """What made the change goes on only once every lease read before its commit has ended,
     so its next request (or anyone's it tells) reads the new generation."""
