@@ -371,6 +371,32 @@ def test_a_process_reads_a_generation_once_per_lease(monkeypatch, django_assert_
     assert seen == {0}
 
 
+def _four_readers_at_once(monkeypatch, scope, *, read_seconds):
+    """Four threads ask for the scope's leased generation at once, each read of the database
+    taking `read_seconds`: the reads made, and each thread's (answer, seconds it took)."""
+    reads = []
+    real = freshness.generation
+
+    def slow_read(scope):
+        reads.append(scope)
+        time.sleep(read_seconds)
+        return real(scope)
+
+    monkeypatch.setattr(freshness, "generation", slow_read)
+    answers = []
+
+    def serve():
+        started = time.monotonic()
+        answers.append((freshness.leased_generation(scope), time.monotonic() - started))
+
+    threads = [threading.Thread(target=serve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return reads, answers
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_lease_near_its_end_is_renewed_by_one_reader_while_the_others_serve_on_it(
     monkeypatch,
@@ -380,30 +406,10 @@ def test_a_lease_near_its_end_is_renewed_by_one_reader_while_the_others_serve_on
     scope = freshness.story_scope("une")
     freshness.leased_generation(scope)
     time.sleep(0.6)  # the lease is now in its last 59.5 s
-    reads = []
-    real = freshness.generation
-
-    def slow_read(scope):
-        reads.append(scope)
-        time.sleep(1.5)
-        return real(scope)
-
-    monkeypatch.setattr(freshness, "generation", slow_read)
-    took = []
-
-    def serve():
-        started = time.monotonic()
-        freshness.leased_generation(scope)
-        took.append(time.monotonic() - started)
-
-    threads = [threading.Thread(target=serve) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reads, answers = _four_readers_at_once(monkeypatch, scope, read_seconds=1.5)
     assert reads == [scope]
     # The others did not wait for its read: they served on the lease.
-    took.sort()
+    took = sorted(seconds for _answer, seconds in answers)
     assert took[2] < 0.75 <= took[3]
 
 
@@ -411,26 +417,9 @@ def test_a_lease_near_its_end_is_renewed_by_one_reader_while_the_others_serve_on
 def test_readers_finding_no_lease_wait_for_the_one_read_under_way(monkeypatch):
     monkeypatch.setattr(freshness, "LEASE_SECONDS", 60)
     scope = freshness.story_scope("une")
-    reads = []
-    real = freshness.generation
-
-    def slow_read(scope):
-        reads.append(scope)
-        time.sleep(0.5)
-        return real(scope)
-
-    monkeypatch.setattr(freshness, "generation", slow_read)
-    seen = []
-    threads = [
-        threading.Thread(target=lambda: seen.append(freshness.leased_generation(scope)))
-        for _ in range(4)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reads, answers = _four_readers_at_once(monkeypatch, scope, read_seconds=0.5)
     assert reads == [scope]
-    assert seen == [0, 0, 0, 0]
+    assert [answer for answer, _seconds in answers] == [0, 0, 0, 0]
 
 
 @pytest.mark.django_db(transaction=True)
