@@ -149,10 +149,13 @@ def author_detail(request, slug):
     return _story_list(request, f"author:{slug}", build)
 
 
-def _published_story(slug):
-    """The story readers may see, or 410 for a withdrawn one, or 404."""
+def _published_story(slug, published=None):
+    """The story readers may see (from `published`, the published stories as the page needs
+    them), or 410 for a withdrawn one (StoryWithdrawn), or 404."""
+    if published is None:
+        published = Story.objects.published().for_listing().with_featured_image()
     try:
-        return Story.objects.published().for_listing().with_featured_image().get(slug=slug)
+        return published.get(slug=slug)
     except Story.DoesNotExist:
         pass
     withdrawn = Story.objects.withdrawn().filter(slug=slug).first()
@@ -319,7 +322,8 @@ def update_changes(request, slug):
 
     def render_answer():
         next_change = freshness.next_change_for_story(slug)
-        story = get_object_or_404(
+        story = _published_story(
+            slug,
             Story.objects.published().only(
                 "id",
                 "slug",
@@ -330,7 +334,6 @@ def update_changes(request, slug):
                 "live_ended_at",
                 "updated_at",
             ),
-            slug=slug,
         )
         now = timezone.now()
         # A story without coverage has no public updates (its page shows no stream); its page
@@ -358,13 +361,17 @@ def update_changes(request, slug):
             content_type="application/json",
         )
 
-    return caching.cached_page(
-        request,
-        scope=freshness.story_scope(slug),
-        variant=f"poll:{since}",
-        render=render_answer,
-        max_age=settings.NEWSROOM_POLL_MAX_AGE,
-    )
+    try:
+        return caching.cached_page(
+            request,
+            scope=freshness.story_scope(slug),
+            variant=f"poll:{since}",
+            render=render_answer,
+            max_age=settings.NEWSROOM_POLL_MAX_AGE,
+        )
+    except StoryWithdrawn:
+        # As its page says (and the reader's page stops polling on it).
+        return JsonResponse({"error": "This story has been withdrawn."}, status=410)
 
 
 @require_safe

@@ -518,11 +518,11 @@ ROUTES = {
         STORY_STATES,
         lambda r, s: public(s in VISIBLE, gone=s == "withdrawn"),
     ),
-    # The poll of a withdrawn story is a plain 404: the page itself says why (410).
+    # The poll of a withdrawn story is a 410, as its page.
     "stories/<slug:slug>/updates/": (
         lambda o, s: {"slug": o["story"].slug},
         STORY_STATES,
-        lambda r, s: public(s in VISIBLE),
+        lambda r, s: public(s in VISIBLE, gone=s == "withdrawn"),
     ),
     "stories/<slug:slug>/updates/<int:pk>/": (
         lambda o, s: {"slug": o["story"].slug, "pk": o["update"].pk},

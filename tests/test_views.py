@@ -94,6 +94,18 @@ def test_withdrawn_story_answers_410_with_a_notice(client):
     assert story.body_html not in response.content.decode()
 
 
+def test_a_story_withdrawn_while_readers_poll_it_answers_their_next_poll_410(client):
+    story = factories.live_story()
+    factories.update(story, body="Premier point.")
+    poll = f"{story.get_absolute_url()}updates/?since=0"
+    assert client.get(poll).status_code == 200
+    publishing.withdraw(story=story, by=factories.user(is_superuser=True), note="Retiré.")
+    response = client.get(poll)
+    assert response.status_code == 410
+    assert response.json() == {"error": "This story has been withdrawn."}
+    assert client.get("/stories/no-such-story/updates/?since=0").status_code == 404
+
+
 def test_story_page_query_count_does_not_grow_with_authors(client):
     one = factories.story(authors=[factories.author()])
     many = factories.story(authors=[factories.author() for _ in range(12)])
