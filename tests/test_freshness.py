@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.admin.sites import site
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
@@ -387,7 +387,10 @@ def _four_readers_at_once(monkeypatch, scope, *, read_seconds):
 
     def serve():
         started = time.monotonic()
-        answers.append((freshness.leased_generation(scope), time.monotonic() - started))
+        try:
+            answers.append((freshness.leased_generation(scope), time.monotonic() - started))
+        finally:
+            connection.close()  # the thread's own, or PostgreSQL keeps the test database in use
 
     threads = [threading.Thread(target=serve) for _ in range(4)]
     for thread in threads:
@@ -462,8 +465,6 @@ def test_a_change_rolled_back_costs_no_wait_and_a_transaction_reads_its_own(monk
 def _servers_env(tmp_path):
     """Production settings on this test's own database (SQLite file or PostgreSQL with the
     suite's Redis), for servers started beside the test."""
-    from django.db import connection
-
     from scripts.serving import production_env
 
     env = production_env(tmp_path, DJANGO_LOG_LEVEL="ERROR")
@@ -556,7 +557,6 @@ def test_the_page_shell_follows_every_change_but_those_to_updates_alone(shown_st
 
 @override_settings(NEWSROOM_PAGE_CACHE=False)
 def test_a_render_after_a_post_keeps_the_shell_and_reads_no_story(client):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     story = factories.live_story(headline="Le direct du conseil")
