@@ -4,8 +4,8 @@ A public page prints nothing of the user, so one render serves every reader unti
 generation moves (articles.freshness) or the next scheduled change it hides comes due. A hit
 costs the generation (the process's lease on it, else one indexed row) and the answer in the
 encoding the reader accepts, from the process's own copy or one cache read: no ORM query, no
-template, no compression. The render is compressed once
-(gzip, Brotli, zstd) when it is stored, never per request.
+template, no compression. The render is compressed once (gzip, Brotli, zstd) when it is
+stored, never per request.
 """
 
 import functools
